@@ -1,0 +1,229 @@
+//! Exact rational time: every cycle position in the pattern engine is a
+//! `Fraction`, so that `0.1` is exactly 1/10 and far arcs never drift.
+
+use num_integer::Integer;
+use num_rational::Ratio;
+use num_traits::Zero;
+use std::fmt;
+use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub, SubAssign};
+
+/// An exact rational number of cycles (or any exact quantity: factors, offsets).
+///
+/// Backed by `i128` numerator and denominator, always reduced, so a query at
+/// cycle 10^6 costs the same as one at cycle 0 and stays exact.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Fraction(Ratio<i128>);
+
+impl Fraction {
+    pub const ZERO: Fraction = Fraction(Ratio::new_raw(0, 1));
+    pub const ONE: Fraction = Fraction(Ratio::new_raw(1, 1));
+
+    /// `numer / denom`, reduced. Panics on a zero denominator, which callers rule out.
+    pub fn new(numer: i128, denom: i128) -> Fraction {
+        Fraction(Ratio::new(numer, denom))
+    }
+
+    pub fn from_int(n: i64) -> Fraction {
+        Fraction(Ratio::from_integer(n as i128))
+    }
+
+    pub fn numer(self) -> i128 {
+        *self.0.numer()
+    }
+
+    pub fn denom(self) -> i128 {
+        *self.0.denom()
+    }
+
+    /// The exact value of a decimal or ratio literal: `"0.1"` is 1/10,
+    /// `"-3/8"`, `"1e3"`, `"2.5e-1"`. `None` if the text is not such a number.
+    pub fn parse(text: &str) -> Option<Fraction> {
+        let text = text.trim();
+        if let Some((n, d)) = text.split_once('/') {
+            let n = Fraction::parse(n)?;
+            let d = Fraction::parse(d)?;
+            return (!d.is_zero()).then(|| n / d);
+        }
+        let (negative, body) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+            Some((m, e)) => (m, e.parse::<i32>().ok()?),
+            None => (body, 0),
+        };
+        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int_part.is_empty() && frac_part.is_empty() {
+            return None;
+        }
+        if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let digits = format!("{int_part}{frac_part}");
+        let digits = digits.trim_start_matches('0');
+        if digits.len() > 30 {
+            return None;
+        }
+        let mantissa: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let scale = exponent - frac_part.len() as i32;
+        if scale.unsigned_abs() > 30 {
+            return None;
+        }
+        let power = 10i128.checked_pow(scale.unsigned_abs())?;
+        let value = if scale >= 0 {
+            Fraction(Ratio::from_integer(mantissa.checked_mul(power)?))
+        } else {
+            Fraction(Ratio::new(mantissa, power))
+        };
+        Some(if negative { -value } else { value })
+    }
+
+    /// The exact fraction a float stands for as written: its shortest
+    /// round-trip decimal (`0.1` -> 1/10), as Strudel reads numbers.
+    pub fn from_f64(value: f64) -> Option<Fraction> {
+        if !value.is_finite() {
+            return None;
+        }
+        Fraction::parse(&format!("{value}"))
+    }
+
+    pub fn to_f64(self) -> f64 {
+        self.numer() as f64 / self.denom() as f64
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// The start of the cycle this time falls in (`sam` in Tidal).
+    pub fn sam(self) -> Fraction {
+        Fraction(self.0.floor())
+    }
+
+    /// The start of the next cycle.
+    pub fn next_sam(self) -> Fraction {
+        self.sam() + Fraction::ONE
+    }
+
+    /// Position within the cycle, `0 <= x < 1`.
+    pub fn cycle_pos(self) -> Fraction {
+        self - self.sam()
+    }
+
+    pub fn floor(self) -> Fraction {
+        self.sam()
+    }
+
+    pub fn ceil(self) -> Fraction {
+        Fraction(self.0.ceil())
+    }
+
+    /// `floor` as an integer (saturating far outside any musical range).
+    pub fn floor_int(self) -> i64 {
+        self.0.floor().to_integer().clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    }
+
+    pub fn min(self, other: Fraction) -> Fraction {
+        if other < self { other } else { self }
+    }
+
+    pub fn max(self, other: Fraction) -> Fraction {
+        if other > self { other } else { self }
+    }
+
+    pub fn abs(self) -> Fraction {
+        if self.0 < Ratio::zero() { -self } else { self }
+    }
+
+    /// Least common multiple of two fractions (lcm of numerators over gcd of denominators).
+    pub fn lcm(self, other: Fraction) -> Fraction {
+        if self.is_zero() || other.is_zero() {
+            return Fraction::ZERO;
+        }
+        let numer = self.numer().abs().lcm(&other.numer().abs());
+        let denom = self.denom().gcd(&other.denom());
+        Fraction::new(numer, denom)
+    }
+}
+
+impl From<i64> for Fraction {
+    fn from(n: i64) -> Fraction {
+        Fraction::from_int(n)
+    }
+}
+
+macro_rules! binary_op {
+    ($trait:ident, $method:ident, $op:tt) => {
+        impl $trait for Fraction {
+            type Output = Fraction;
+            fn $method(self, rhs: Fraction) -> Fraction {
+                Fraction(self.0 $op rhs.0)
+            }
+        }
+    };
+}
+binary_op!(Add, add, +);
+binary_op!(Sub, sub, -);
+binary_op!(Mul, mul, *);
+binary_op!(Div, div, /);
+
+impl AddAssign for Fraction {
+    fn add_assign(&mut self, rhs: Fraction) {
+        self.0 += rhs.0;
+    }
+}
+
+impl SubAssign for Fraction {
+    fn sub_assign(&mut self, rhs: Fraction) {
+        self.0 -= rhs.0;
+    }
+}
+
+impl Neg for Fraction {
+    type Output = Fraction;
+    fn neg(self) -> Fraction {
+        Fraction(-self.0)
+    }
+}
+
+/// `n` or `n/d`, reduced, sign on the numerator (the conformance format).
+impl fmt::Display for Fraction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.denom() == 1 {
+            write!(f, "{}", self.numer())
+        } else {
+            write!(f, "{}/{}", self.numer(), self.denom())
+        }
+    }
+}
+
+impl fmt::Debug for Fraction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(Fraction::parse("0.1"), Some(Fraction::new(1, 10)));
+        assert_eq!(Fraction::parse("-3/8"), Some(Fraction::new(-3, 8)));
+        assert_eq!(Fraction::parse("1e3"), Some(Fraction::from_int(1000)));
+        assert_eq!(Fraction::parse("2.5e-1"), Some(Fraction::new(1, 4)));
+        assert_eq!(Fraction::from_f64(0.1), Some(Fraction::new(1, 10)));
+        assert_eq!(Fraction::parse("x"), None);
+        assert_eq!(Fraction::parse("1/0"), None);
+    }
+
+    #[test]
+    fn cycle_arithmetic() {
+        let t = Fraction::new(-1, 3);
+        assert_eq!(t.sam(), Fraction::from_int(-1));
+        assert_eq!(t.cycle_pos(), Fraction::new(2, 3));
+        assert_eq!(Fraction::new(7, 4).to_string(), "7/4");
+        assert_eq!(Fraction::new(3, 2).lcm(Fraction::new(5, 4)), Fraction::new(15, 2));
+    }
+}
