@@ -78,13 +78,50 @@ impl Fraction {
         Some(if negative { -value } else { value })
     }
 
-    /// The exact fraction a float stands for as written: its shortest
-    /// round-trip decimal (`0.1` -> 1/10), as Strudel reads numbers.
+    /// The fraction Strudel reads a float as: fraction.js's best rational
+    /// approximation with denominators up to 10^7, found by walking the Farey
+    /// sequence. `0.1` is 1/10 and `1/3` computed in floating point is 1/3.
     pub fn from_f64(value: f64) -> Option<Fraction> {
         if !value.is_finite() {
             return None;
         }
-        Fraction::parse(&format!("{value}"))
+        let negative = value < 0.0;
+        let mut x = value.abs();
+        let result = if x % 1.0 == 0.0 {
+            Fraction::new(x as i128, 1)
+        } else {
+            const LIMIT: f64 = 10_000_000.0;
+            let mut scale = 1.0;
+            if x >= 1.0 {
+                scale = 10f64.powf((1.0 + x.log10()).floor());
+                x /= scale;
+            }
+            let (mut a, mut b, mut c, mut d) = (0.0f64, 1.0f64, 1.0f64, 1.0f64);
+            let (mut n, mut den) = (0.0f64, 1.0f64);
+            while b <= LIMIT && d <= LIMIT {
+                let mediant = (a + c) / (b + d);
+                if x == mediant {
+                    (n, den) = if b + d <= LIMIT {
+                        (a + c, b + d)
+                    } else if d > b {
+                        (c, d)
+                    } else {
+                        (a, b)
+                    };
+                    break;
+                }
+                if x > mediant {
+                    a += c;
+                    b += d;
+                } else {
+                    c += a;
+                    d += b;
+                }
+                (n, den) = if b > LIMIT { (c, d) } else { (a, b) };
+            }
+            Fraction::new(n as i128 * scale as i128, den as i128)
+        };
+        Some(if negative { -result } else { result })
     }
 
     pub fn to_f64(self) -> f64 {
@@ -214,6 +251,9 @@ mod tests {
         assert_eq!(Fraction::parse("1e3"), Some(Fraction::from_int(1000)));
         assert_eq!(Fraction::parse("2.5e-1"), Some(Fraction::new(1, 4)));
         assert_eq!(Fraction::from_f64(0.1), Some(Fraction::new(1, 10)));
+        assert_eq!(Fraction::from_f64(1.0 / 3.0), Some(Fraction::new(1, 3)));
+        assert_eq!(Fraction::from_f64(-1.1), Some(Fraction::new(-11, 10)));
+        assert_eq!(Fraction::from_f64(0.125), Some(Fraction::new(1, 8)));
         assert_eq!(Fraction::parse("x"), None);
         assert_eq!(Fraction::parse("1/0"), None);
     }
