@@ -1,0 +1,3 @@
+//! End-to-end tests of the `phonon` binary, one module per area.
+
+mod check;
