@@ -1,7 +1,9 @@
 //! Renders diagnostics for people (codespan-reporting: file:line:column, the
 //! source line, a caret under the fault, the hint) and for editors (JSON).
 
-use codespan_reporting::diagnostic::{Diagnostic as Report, Label as ReportLabel, Severity as ReportSeverity};
+use codespan_reporting::diagnostic::{
+    Diagnostic as Report, Label as ReportLabel, Severity as ReportSeverity,
+};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::termcolor::{Buffer, ColorChoice, StandardStream, WriteColor};
 use codespan_reporting::term::{self, Config};
@@ -37,7 +39,11 @@ fn to_report(diagnostic: &Diagnostic) -> Report<()> {
             made.with_message(&label.message)
         })
         .collect();
-    let notes = diagnostic.hint.iter().map(|h| format!("hint: {h}")).collect();
+    let notes = diagnostic
+        .hint
+        .iter()
+        .map(|h| format!("hint: {h}"))
+        .collect();
     Report::new(severity)
         .with_code(diagnostic.code)
         .with_message(&diagnostic.message)

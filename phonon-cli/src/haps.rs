@@ -56,7 +56,11 @@ pub fn display_value(value: &Value) -> String {
     match value {
         Value::Str(s) => s.clone(),
         Value::Num(_) | Value::Bool(_) => value.to_json(),
-        Value::List(items) => items.iter().map(display_value).collect::<Vec<_>>().join(":"),
+        Value::List(items) => items
+            .iter()
+            .map(display_value)
+            .collect::<Vec<_>>()
+            .join(":"),
         Value::Map(map) => map
             .iter()
             .map(|(k, v)| format!("{k}={}", display_value(v)))
@@ -74,18 +78,32 @@ pub fn to_table(haps: &[Hap<Value>], query: TimeSpan) -> String {
     let rows: Vec<[String; 3]> = haps
         .iter()
         .map(|h| {
-            let whole = h.whole.map_or_else(|| "(continuous)".to_string(), span_text);
+            let whole = h
+                .whole
+                .map_or_else(|| "(continuous)".to_string(), span_text);
             [whole, span_text(h.part), display_value(&h.value)]
         })
         .collect();
-    let width = |i: usize, title: &str| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(title.len());
+    let width = |i: usize, title: &str| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(title.len())
+    };
     let (w0, w1) = (width(0, "whole"), width(1, "part"));
     let mut out = String::new();
     let _ = writeln!(out, "{:<w0$}  {:<w1$}  value", "whole", "part");
     for [whole, part, value] in &rows {
         let _ = writeln!(out, "{whole:<w0$}  {part:<w1$}  {value}");
     }
-    let _ = writeln!(out, "{} events from {} to {}", haps.len(), query.begin, query.end);
+    let _ = writeln!(
+        out,
+        "{} events from {} to {}",
+        haps.len(),
+        query.begin,
+        query.end
+    );
     for cycle in query.span_cycles() {
         out.push('\n');
         out.push_str(&piano_roll(haps, cycle));
@@ -120,7 +138,11 @@ fn grid_columns(haps: &[&Hap<Value>], cycle: Fraction) -> i128 {
 
 fn num_integer_lcm(a: i128, b: i128) -> i128 {
     fn gcd(a: i128, b: i128) -> i128 {
-        if b == 0 { a.abs() } else { gcd(b, a % b) }
+        if b == 0 {
+            a.abs()
+        } else {
+            gcd(b, a % b)
+        }
     }
     (a / gcd(a, b) * b).abs()
 }
@@ -148,12 +170,25 @@ fn piano_roll(haps: &[Hap<Value>], span: TimeSpan) -> String {
             names.push(name);
         }
     }
-    let label_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).min(24);
+    let label_width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
     for name in &names {
         let mut row = vec!['.'; columns as usize];
         for hap in in_cycle.iter().filter(|h| &display_value(&h.value) == name) {
-            let (start, end) = (column_of(hap.part.begin), column_of(hap.part.end).max(column_of(hap.part.begin) + 1));
-            for (i, cell) in row.iter_mut().enumerate().take(end.min(columns as usize)).skip(start) {
+            let (start, end) = (
+                column_of(hap.part.begin),
+                column_of(hap.part.end).max(column_of(hap.part.begin) + 1),
+            );
+            for (i, cell) in row
+                .iter_mut()
+                .enumerate()
+                .take(end.min(columns as usize))
+                .skip(start)
+            {
                 *cell = if hap.whole.is_none() {
                     '~'
                 } else if i == start && hap.has_onset() {
@@ -164,7 +199,11 @@ fn piano_roll(haps: &[Hap<Value>], span: TimeSpan) -> String {
             }
         }
         let label: String = name.chars().take(24).collect();
-        let _ = writeln!(out, "  {label:>label_width$} |{}|", row.into_iter().collect::<String>());
+        let _ = writeln!(
+            out,
+            "  {label:>label_width$} |{}|",
+            row.into_iter().collect::<String>()
+        );
     }
     out
 }

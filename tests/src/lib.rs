@@ -8,7 +8,10 @@ use std::sync::OnceLock;
 
 /// The workspace root (the folder holding the virtual manifest).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// `../shared` beside the checkout, or a panic that says what is missing.
@@ -47,11 +50,16 @@ pub fn phonon_binary() -> &'static Path {
     BINARY.get_or_init(|| {
         // Test executables live in target/<profile>/deps/.
         let exe = std::env::current_exe().expect("test executable path");
-        let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps layout");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps layout");
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
-        build.current_dir(workspace_root()).args(["build", "--quiet", "-p", "phonon-cli"]);
+        build
+            .current_dir(workspace_root())
+            .args(["build", "--quiet", "-p", "phonon-cli"]);
         if release {
             build.arg("--release");
         }
@@ -88,11 +96,15 @@ pub fn stderr(output: &Output) -> String {
 /// in the environment, writes `actual` there instead (re-blessing).
 pub fn expect_file(path: &Path, actual: &str) {
     if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(path, actual).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        std::fs::write(path, actual)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
         return;
     }
     let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
-        panic!("missing golden file {} (run with UPDATE_EXPECT=1 to create it)", path.display())
+        panic!(
+            "missing golden file {} (run with UPDATE_EXPECT=1 to create it)",
+            path.display()
+        )
     });
     if expected != actual {
         panic!(

@@ -27,7 +27,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         diagnostics::print(&name, &source, &diagnostics);
         let warnings = diagnostics.len() - errors;
         if errors == 0 {
-            eprintln!("{name}: ok ({warnings} warning{})", if warnings == 1 { "" } else { "s" });
+            eprintln!(
+                "{name}: ok ({warnings} warning{})",
+                if warnings == 1 { "" } else { "s" }
+            );
         } else {
             eprintln!(
                 "{name}: {errors} error{}, {warnings} warning{}",
@@ -36,7 +39,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Every diagnostic for a source text: syntax first, then meaning.

@@ -22,22 +22,29 @@ pub struct Args {
 }
 
 fn parse_time(text: &str) -> Result<Fraction, String> {
-    Fraction::parse(text).ok_or_else(|| format!("`{text}` is not a time in cycles; write 2, 0.5 or 1/3"))
+    Fraction::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a time in cycles; write 2, 0.5 or 1/3"))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.to < args.from {
-        bail!("--to ({}) is before --from ({}); the query span must not run backwards", args.to, args.from);
+        bail!(
+            "--to ({}) is before --from ({}); the query span must not run backwards",
+            args.to,
+            args.from
+        );
     }
     let (expr, mut problems) = phonon_syntax::parse_expression(&args.expr);
     let pattern = match expr {
-        Some(expr) if problems.iter().all(|d| !d.is_error()) => match phonon_ir::eval_pattern::eval_pattern_expr(&expr) {
-            Ok(pattern) => Some(pattern),
-            Err(errors) => {
-                problems.extend(errors);
-                None
+        Some(expr) if problems.iter().all(|d| !d.is_error()) => {
+            match phonon_ir::eval_pattern::eval_pattern_expr(&expr) {
+                Ok(pattern) => Some(pattern),
+                Err(errors) => {
+                    problems.extend(errors);
+                    None
+                }
             }
-        },
+        }
         _ => None,
     };
     let Some(pattern) = pattern else {

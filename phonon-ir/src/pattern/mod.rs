@@ -4,10 +4,13 @@
 pub mod core;
 pub mod fraction;
 pub mod hap;
+pub mod note;
 pub mod span;
 pub mod value;
 
-pub use self::core::{fastcat, nothing, pure, signal, silence, slowcat, stack, steady, timecat, PatValue, Pattern};
+pub use self::core::{
+    fastcat, nothing, pure, signal, silence, slowcat, stack, steady, timecat, PatValue, Pattern,
+};
 pub use fraction::Fraction;
 pub use hap::Hap;
 pub use span::TimeSpan;

@@ -2,7 +2,9 @@
 //! in `tests/fixtures/diagnostics/`), exit codes, JSON for editors, and the
 //! shipped programs.
 
-use phonon_tests::{expect_file, phonon, ph_files, shared_dir, stderr, stdout, temp_dir, workspace_root};
+use phonon_tests::{
+    expect_file, ph_files, phonon, shared_dir, stderr, stdout, temp_dir, workspace_root,
+};
 
 /// Each fixture is a broken program; its `.stderr` file is what `phonon
 /// check` prints for it, exactly as a performer sees it.
@@ -14,7 +16,12 @@ fn every_error_kind_renders_as_snapshot() {
     for file in files {
         let name = file.file_name().unwrap().to_str().unwrap();
         let output = phonon(&dir, &["check", name]);
-        assert_eq!(output.status.code(), Some(1), "{name} should fail the check:\n{}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{name} should fail the check:\n{}",
+            stderr(&output)
+        );
         expect_file(&file.with_extension("stderr"), &stderr(&output));
     }
 }
@@ -22,7 +29,11 @@ fn every_error_kind_renders_as_snapshot() {
 #[test]
 fn clean_program_exits_zero() {
     let dir = temp_dir();
-    std::fs::write(dir.path().join("ok.ph"), "tempo: 0.5\nout: sine 440 * 0.2\n").unwrap();
+    std::fs::write(
+        dir.path().join("ok.ph"),
+        "tempo: 0.5\nout: sine 440 * 0.2\n",
+    )
+    .unwrap();
     let output = phonon(dir.path(), &["check", "ok.ph"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
@@ -36,8 +47,14 @@ fn json_diagnostics_give_line_and_column() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
     let first = &json["diagnostics"][0];
     assert_eq!(first["start"]["line"], 1);
-    assert_eq!(first["start"]["column"], 17, "the caret belongs under `lfp`: {json}");
-    assert!(first["hint"].as_str().unwrap_or("").contains("lpf"), "suggests lpf: {json}");
+    assert_eq!(
+        first["start"]["column"], 17,
+        "the caret belongs under `lfp`: {json}"
+    );
+    assert!(
+        first["hint"].as_str().unwrap_or("").contains("lpf"),
+        "suggests lpf: {json}"
+    );
 }
 
 #[test]
@@ -45,7 +62,11 @@ fn missing_file_is_a_clear_error() {
     let dir = temp_dir();
     let output = phonon(dir.path(), &["check", "nope.ph"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("cannot read nope.ph"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot read nope.ph"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -53,7 +74,13 @@ fn every_workload_passes_check() {
     let workloads = shared_dir().join("workloads");
     for file in ph_files(&workloads) {
         let output = phonon(&workloads, &["check", file.to_str().unwrap()]);
-        assert_eq!(output.status.code(), Some(0), "{}:\n{}", file.display(), stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}:\n{}",
+            file.display(),
+            stderr(&output)
+        );
     }
 }
 
@@ -62,6 +89,12 @@ fn shipped_examples_pass_check() {
     let examples = workspace_root().join("examples");
     for file in ph_files(&examples) {
         let output = phonon(&examples, &["check", file.to_str().unwrap()]);
-        assert_eq!(output.status.code(), Some(0), "{}:\n{}", file.display(), stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}:\n{}",
+            file.display(),
+            stderr(&output)
+        );
     }
 }
