@@ -146,44 +146,53 @@ impl Builder {
                 };
                 StatementKind::Tempo {
                     unit,
-                    value: self.last_expr(inner, span),
+                    value: self.last_expr(inner),
                 }
             }
             Rule::output_stmt => {
-                let name = inner.next().map(|p| self.ident(&p));
-                let name = name.unwrap_or_else(|| Ident {
-                    name: String::new(),
-                    span,
-                });
+                let name = match inner.next() {
+                    Some(p) => self.ident(&p),
+                    None => self.missing_name(span),
+                };
                 let number = self.output_number(&name);
                 StatementKind::Output {
                     target: OutputTarget { number, name },
-                    value: self.last_expr(inner, span),
+                    value: self.last_expr(inner),
                 }
             }
             Rule::bus_stmt => {
-                let name = inner.next().map(|p| self.bus_ident(&p));
+                let name = match inner.next() {
+                    Some(p) => self.bus_ident(&p),
+                    None => self.missing_name(span),
+                };
                 StatementKind::Bus {
-                    name: name.unwrap_or_else(|| Ident {
-                        name: String::new(),
-                        span,
-                    }),
-                    value: self.last_expr(inner, span),
+                    name,
+                    value: self.last_expr(inner),
                 }
             }
             _ => StatementKind::Hush,
         };
-        Statement { kind, span }
+        // The pair's span runs on over trailing whitespace and comments.
+        let end = match &kind {
+            StatementKind::Tempo { value, .. }
+            | StatementKind::Bus { value, .. }
+            | StatementKind::Output { value, .. } => value.span.end,
+            StatementKind::Hush => span.start + "hush".len() as u32,
+        };
+        Statement {
+            kind,
+            span: Span {
+                start: span.start,
+                end,
+            },
+        }
     }
 
     /// The statement's expression: its last child (after the name and `:`/`$`).
-    fn last_expr(&mut self, inner: pest::iterators::Pairs<Rule>, span: Span) -> Expr {
+    fn last_expr(&mut self, inner: pest::iterators::Pairs<Rule>) -> Expr {
         match inner.last() {
             Some(pair) if pair.as_rule() == Rule::expr => self.expr(pair),
-            _ => Expr {
-                kind: ExprKind::List(Vec::new()),
-                span,
-            },
+            _ => self.empty(),
         }
     }
 
@@ -296,7 +305,10 @@ impl Builder {
                 _ => operand = Some(self.application(child)),
             }
         }
-        let mut expr = operand.unwrap_or_else(|| self.empty());
+        let mut expr = match operand {
+            Some(expr) => expr,
+            None => self.empty(),
+        };
         if let (Some(&sign), ExprKind::Number(number)) = (signs.last(), &expr.kind) {
             if sign.end == expr.span.start {
                 let text = format!("-{}", number.text);
@@ -358,18 +370,18 @@ impl Builder {
         }
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let name = inner.next().map(|p| Ident {
-            name: p.as_str().to_string(),
-            span: Span::new(span.start as usize, self.span(&p).end as usize),
-        });
-        let value = inner.next().map(|p| self.atom(p));
-        Arg::Keyword {
-            name: name.unwrap_or_else(|| Ident {
-                name: String::new(),
-                span,
-            }),
-            value: value.unwrap_or_else(|| self.empty()),
-        }
+        let name = match inner.next() {
+            Some(p) => Ident {
+                name: p.as_str().to_string(),
+                span: Span::new(span.start as usize, self.span(&p).end as usize),
+            },
+            None => self.missing_name(span),
+        };
+        let value = match inner.next() {
+            Some(p) => self.atom(p),
+            None => self.empty(),
+        };
+        Arg::Keyword { name, value }
     }
 
     fn atom(&mut self, pair: Pair<Rule>) -> Expr {
@@ -440,8 +452,21 @@ impl Builder {
         expr
     }
 
-    /// Stands in for a part the grammar guarantees but pest's tree lacks;
+    /// Stands in for a name the grammar guarantees but pest's tree lacks;
     /// recorded as an error so it never reaches the program.
+    fn missing_name(&mut self, span: Span) -> Ident {
+        self.diagnostics.push(
+            Diagnostic::error(codes::UNEXPECTED_TOKEN, "expected a name")
+                .at(span, "expected a name"),
+        );
+        Ident {
+            name: String::new(),
+            span,
+        }
+    }
+
+    /// Stands in for an expression the grammar guarantees but pest's tree
+    /// lacks; recorded as an error so it never reaches the program.
     fn empty(&mut self) -> Expr {
         let span = Span::new(self.offset, self.offset);
         self.diagnostics.push(

@@ -2,10 +2,12 @@
 //! per line, indented by depth. Golden tests and `phonon emit-ir --stage ast`
 //! print it; it changes only when the tree does.
 //!
+//! `~lfo: sine 0.5` prints as
+//!
 //! ```text
-//! (bus @0..15 ~lfo@0..4
-//!   (call @6..15 sine@6..10
-//!     (num @11..15 0.5)))
+//! (bus @0..14 ~lfo@0..4
+//!   (call @6..14 sine@6..10
+//!     (num @11..14 0.5)))
 //! ```
 //!
 //! Each node is `(kind @start..end fields...)`; a name is `name@start..end`
