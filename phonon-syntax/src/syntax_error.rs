@@ -56,14 +56,14 @@ pub(crate) fn describe(source: &str, tokens: &[Token], pos: usize, context: Cont
             "bpm" => "120",
             _ => "sine 440 * 0.2",
         };
+        let binding = if prev.is_punct('$') { " $" } else { ":" };
         return Diagnostic::error(
             codes::EXPECTED_EXPRESSION,
             format!("expected an expression after `{}`", text(prev)),
         )
         .at(span, label)
         .with_hint(format!(
-            "give the statement a value: `{head}{} {example}`",
-            text(prev)
+            "give the statement a value: `{head}{binding} {example}`"
         ));
     }
     match prev.kind {

@@ -129,3 +129,18 @@ fn err_cases_give_their_diagnostics() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// One snapshot per error kind: every code appears in some `.diag` file.
+#[test]
+fn every_error_code_has_a_snapshot() {
+    let mut snapshots = String::new();
+    for path in cases("err") {
+        snapshots += &std::fs::read_to_string(path.with_extension("diag")).unwrap_or_default();
+    }
+    let missing: Vec<&str> = phonon_syntax::codes::ALL
+        .iter()
+        .map(|(code, _)| *code)
+        .filter(|code| !snapshots.contains(&format!("{code} error")))
+        .collect();
+    assert!(missing.is_empty(), "codes with no err case: {missing:?}");
+}
