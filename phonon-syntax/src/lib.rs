@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod parse;
 pub mod pretty;
 mod scan;
+pub mod mini;
 pub mod span;
 mod split;
 mod syntax_error;
