@@ -7,10 +7,10 @@
 pub mod ast;
 pub mod codes;
 pub mod diagnostic;
+pub mod mini;
 pub mod parse;
 pub mod pretty;
 mod scan;
-pub mod mini;
 pub mod span;
 mod split;
 mod syntax_error;

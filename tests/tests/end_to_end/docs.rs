@@ -45,5 +45,8 @@ fn every_documented_program_checks_clean() {
             count += 1;
         }
     }
-    assert!(count >= 5, "expected the documented examples, found {count}");
+    assert!(
+        count >= 5,
+        "expected the documented examples, found {count}"
+    );
 }
