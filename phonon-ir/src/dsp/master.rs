@@ -86,23 +86,28 @@ impl MonoNode for Gain {
 /// exponential release, linked across both channels, acting only above
 /// [`Limiter::CEILING`] (-0.1 dBFS).
 ///
-/// Per stereo sample, with `peak = max(|l|, |r|)`:
+/// The state is the gain reduction `r = 1 - gain`, kept as such so that its
+/// release decays in full `f32` precision (a gain just under 1 could not:
+/// its small steps would round away). Per stereo sample, with
+/// `peak = max(|l|, |r|)`:
 ///
 /// ```text
-/// needed    = CEILING / peak if peak > CEILING else 1
-/// recovered = 1 - (1 - gain) * exp(-1 / (0.05 rate)), snapped to 1 within 1e-6
-/// gain      = min(needed, recovered)
+/// needed    = 1 - CEILING / peak if peak > CEILING else 0
+/// recovered = r * exp(-1 / (0.05 rate)), set to 0 below 1e-6
+/// r         = max(needed, recovered);  gain = 1 - r
 /// ```
 ///
-/// and both channels are multiplied by `gain` only when it is below 1. So a
-/// program that never exceeds the ceiling passes bit for bit, and no output
-/// sample ever exceeds it: the attack is immediate, with no lookahead and
-/// so no latency. Each sample with `gain < 1` counts as limited. Non-finite
-/// samples are output as 0 (and not counted).
+/// Both channels are multiplied by `gain` (then clamped to the ceiling,
+/// against rounding) only when it is below 1. So a program that never
+/// exceeds the ceiling passes bit for bit, and no output sample ever
+/// exceeds it: the attack is immediate, with no lookahead and so no
+/// latency. The gain returns to exactly 1 about 13 release time constants
+/// (0.7 s) after an overload that halved it. Each sample with `gain < 1`
+/// counts as limited. Non-finite samples are output as 0 (and not counted).
 #[derive(Clone, Debug)]
 pub struct Limiter {
     release: f32,
-    gain: f32,
+    reduction: f32,
     limited: u64,
 }
 
@@ -116,13 +121,13 @@ impl Limiter {
         let release = (-1.0 / (Self::RELEASE_SECONDS * rate).max(1.0)).exp();
         Limiter {
             release,
-            gain: 1.0,
+            reduction: 0.0,
             limited: 0,
         }
     }
 
     pub fn reset(&mut self) {
-        self.gain = 1.0;
+        self.reduction = 0.0;
         self.limited = 0;
     }
 
@@ -136,18 +141,24 @@ impl Limiter {
         let right = if right.is_finite() { right } else { 0.0 };
         let peak = left.abs().max(right.abs());
         let needed = if peak > Self::CEILING {
-            Self::CEILING / peak
+            1.0 - Self::CEILING / peak
         } else {
-            1.0
+            0.0
         };
-        let mut recovered = 1.0 - (1.0 - self.gain) * self.release;
-        if 1.0 - recovered < 1e-6 {
-            recovered = 1.0;
+        let mut recovered = self.reduction * self.release;
+        if recovered < 1e-6 {
+            recovered = 0.0;
         }
-        self.gain = needed.min(recovered);
-        if self.gain < 1.0 {
+        self.reduction = needed.max(recovered);
+        let gain = 1.0 - self.reduction;
+        if gain < 1.0 {
             self.limited += 1;
-            (left * self.gain, right * self.gain)
+            // `x * (CEILING / x)` can round one ulp above the ceiling.
+            let ceiling = Self::CEILING;
+            (
+                (left * gain).clamp(-ceiling, ceiling),
+                (right * gain).clamp(-ceiling, ceiling),
+            )
         } else {
             (left, right)
         }

@@ -440,7 +440,7 @@ impl Pink {
         let b = &mut self.b;
         b[0] = flush_denormal(0.99886 * b[0] + white * 0.0555179);
         b[1] = flush_denormal(0.99332 * b[1] + white * 0.0750759);
-        b[2] = flush_denormal(0.96900 * b[2] + white * 0.1538520);
+        b[2] = flush_denormal(0.96900 * b[2] + white * 0.153852);
         b[3] = flush_denormal(0.86650 * b[3] + white * 0.3104856);
         b[4] = flush_denormal(0.55000 * b[4] + white * 0.5329522);
         b[5] = flush_denormal(-0.7616 * b[5] - white * 0.0168980);

@@ -108,7 +108,7 @@ impl Svf {
     /// One sample of input with the cutoff and Q of this sample (which only
     /// matter on control samples).
     pub fn tick(&mut self, x: f32, cutoff: f32, q: f32) -> f32 {
-        if self.clock % CONTROL_PERIOD == 0 {
+        if self.clock.is_multiple_of(CONTROL_PERIOD) {
             let (g, k) = coefficients(self.rate, cutoff, q);
             if self.clock == 0 {
                 (self.g, self.k) = (g, k);
