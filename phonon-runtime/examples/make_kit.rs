@@ -25,21 +25,22 @@ fn main() -> ExitCode {
 fn write_kit(kit_dir: &Path) -> Result<usize, String> {
     let files = render_kit_files().map_err(|e| format!("encoding failed: {e}"))?;
     let mut total_bytes = 0;
-    for (bank, _, _) in &files {
-        let bank_dir = kit_dir.join(bank);
+    for file in &files {
+        let bank_dir = kit_dir.join(file.bank);
         // Old variants must not linger: the folder holds exactly the recipes.
         if bank_dir.exists() {
             fs::remove_dir_all(&bank_dir)
                 .map_err(|e| format!("cannot clear {}: {e}", bank_dir.display()))?;
         }
     }
-    for (bank, file_name, bytes) in &files {
-        let bank_dir = kit_dir.join(bank);
+    for file in &files {
+        let bank_dir = kit_dir.join(file.bank);
         fs::create_dir_all(&bank_dir)
             .map_err(|e| format!("cannot create {}: {e}", bank_dir.display()))?;
-        let path = bank_dir.join(file_name);
-        fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        total_bytes += bytes.len();
+        let path = bank_dir.join(&file.file_name);
+        fs::write(&path, &file.bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        total_bytes += file.bytes.len();
     }
     Ok(total_bytes)
 }

@@ -98,14 +98,28 @@ pub fn encode_kit_wav(samples: &[f32]) -> Result<Vec<u8>, hound::Error> {
     Ok(bytes.into_inner())
 }
 
-/// Renders the whole kit as files: `(bank, file name, WAV bytes)` in kit
-/// order. This is what `make_kit` writes and what the shipped files must equal.
-pub fn render_kit_files() -> Result<Vec<(&'static str, String, Vec<u8>)>, hound::Error> {
+/// One rendered kit file, as `make_kit` writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// Bank (folder) name.
+    pub bank: &'static str,
+    /// File name inside the bank, e.g. `bd0.wav`.
+    pub file_name: String,
+    /// The WAV bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Renders the whole kit as files, in kit order. This is what `make_kit`
+/// writes and what the shipped files must equal byte for byte.
+pub fn render_kit_files() -> Result<Vec<RenderedFile>, hound::Error> {
     kit_sounds()
         .into_iter()
         .map(|sound| {
-            let bytes = encode_kit_wav(&sound.samples)?;
-            Ok((sound.bank, sound.file_name(), bytes))
+            Ok(RenderedFile {
+                bank: sound.bank,
+                file_name: sound.file_name(),
+                bytes: encode_kit_wav(&sound.samples)?,
+            })
         })
         .collect()
 }
