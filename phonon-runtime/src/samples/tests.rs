@@ -569,3 +569,29 @@ fn search_roots_follow_the_documented_order() {
         ]
     );
 }
+
+/// `testdata/bd2.ogg` and `testdata/bd2.mp3` are the kit's `bd2.wav`
+/// encoded with `oggenc -q 2` (vorbis-tools 1.4.2) and `lame -b 64` (LAME
+/// 3.100): no pure-Rust Vorbis or MP3 encoder is at hand to make them here.
+#[test]
+fn ogg_vorbis_and_mp3_decode_gaplessly_close_to_their_source() {
+    let source = decode_audio(kit_file_bytes("bd", 2), Some("wav")).unwrap();
+    let encoded: [(&str, &[u8]); 2] = [
+        ("ogg", include_bytes!("testdata/bd2.ogg")),
+        ("mp3", include_bytes!("testdata/bd2.mp3")),
+    ];
+    for (extension, bytes) in encoded {
+        let decoded = decode_audio(bytes, Some(extension)).unwrap();
+        assert_eq!((decoded.rate(), decoded.channels()), (44_100, 1));
+        assert_eq!(decoded.frame_count(), source.frame_count(), "{extension}");
+        let dot: f64 = decoded
+            .samples()
+            .iter()
+            .zip(source.samples())
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum();
+        let energy = |samples: &[f32]| samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>();
+        let correlation = dot / (energy(decoded.samples()) * energy(source.samples())).sqrt();
+        assert!(correlation > 0.99, "{extension}: correlation {correlation}");
+    }
+}
