@@ -111,7 +111,10 @@ pub struct StrLit {
 pub enum Arg {
     Positional(Expr),
     /// `:q 0.8`; `name` is without the colon.
-    Keyword { name: Ident, value: Expr },
+    Keyword {
+        name: Ident,
+        value: Expr,
+    },
 }
 
 impl Arg {

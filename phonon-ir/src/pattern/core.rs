@@ -36,7 +36,9 @@ impl<T: Clone> Clone for Pattern<T> {
 
 impl<T> fmt::Debug for Pattern<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pattern").field("steps", &self.steps).finish()
+        f.debug_struct("Pattern")
+            .field("steps", &self.steps)
+            .finish()
     }
 }
 
@@ -72,11 +74,19 @@ impl<T: PatValue> Pattern<T> {
     /// within one cycle.
     pub fn split_queries(&self) -> Pattern<T> {
         let pat = self.clone();
-        Pattern::new(move |span| span.span_cycles().into_iter().flat_map(|s| pat.query(s)).collect())
-            .with_steps(self.steps)
+        Pattern::new(move |span| {
+            span.span_cycles()
+                .into_iter()
+                .flat_map(|s| pat.query(s))
+                .collect()
+        })
+        .with_steps(self.steps)
     }
 
-    pub fn with_query_span(&self, f: impl Fn(TimeSpan) -> TimeSpan + Send + Sync + 'static) -> Pattern<T> {
+    pub fn with_query_span(
+        &self,
+        f: impl Fn(TimeSpan) -> TimeSpan + Send + Sync + 'static,
+    ) -> Pattern<T> {
         let pat = self.clone();
         Pattern::new(move |span| pat.query(f(span)))
     }
@@ -90,26 +100,42 @@ impl<T: PatValue> Pattern<T> {
         Pattern::new(move |span| f(span).map_or_else(Vec::new, |s| pat.query(s)))
     }
 
-    pub fn with_query_time(&self, f: impl Fn(Fraction) -> Fraction + Send + Sync + 'static) -> Pattern<T> {
+    pub fn with_query_time(
+        &self,
+        f: impl Fn(Fraction) -> Fraction + Send + Sync + 'static,
+    ) -> Pattern<T> {
         self.with_query_span(move |span| span.with_time(&f))
     }
 
-    pub fn with_hap_span(&self, f: impl Fn(TimeSpan) -> TimeSpan + Send + Sync + 'static) -> Pattern<T> {
+    pub fn with_hap_span(
+        &self,
+        f: impl Fn(TimeSpan) -> TimeSpan + Send + Sync + 'static,
+    ) -> Pattern<T> {
         self.with_hap(move |hap| hap.with_span(&f))
     }
 
-    pub fn with_hap_time(&self, f: impl Fn(Fraction) -> Fraction + Send + Sync + 'static) -> Pattern<T> {
+    pub fn with_hap_time(
+        &self,
+        f: impl Fn(Fraction) -> Fraction + Send + Sync + 'static,
+    ) -> Pattern<T> {
         self.with_hap_span(move |span| span.with_time(&f))
     }
 
-    pub fn with_haps(&self, f: impl Fn(Vec<Hap<T>>) -> Vec<Hap<T>> + Send + Sync + 'static) -> Pattern<T> {
+    pub fn with_haps(
+        &self,
+        f: impl Fn(Vec<Hap<T>>) -> Vec<Hap<T>> + Send + Sync + 'static,
+    ) -> Pattern<T> {
         let pat = self.clone();
         Pattern::new(move |span| f(pat.query(span))).with_steps(self.steps)
     }
 
-    pub fn with_hap<U: PatValue>(&self, f: impl Fn(Hap<T>) -> Hap<U> + Send + Sync + 'static) -> Pattern<U> {
+    pub fn with_hap<U: PatValue>(
+        &self,
+        f: impl Fn(Hap<T>) -> Hap<U> + Send + Sync + 'static,
+    ) -> Pattern<U> {
         let pat = self.clone();
-        Pattern::new(move |span| pat.query(span).into_iter().map(&f).collect()).with_steps(self.steps)
+        Pattern::new(move |span| pat.query(span).into_iter().map(&f).collect())
+            .with_steps(self.steps)
     }
 
     /// Maps every value (Strudel's `fmap` / `withValue`). Keeps steps and purity.
@@ -120,7 +146,10 @@ impl<T: PatValue> Pattern<T> {
         result
     }
 
-    pub fn filter_haps(&self, keep: impl Fn(&Hap<T>) -> bool + Send + Sync + 'static) -> Pattern<T> {
+    pub fn filter_haps(
+        &self,
+        keep: impl Fn(&Hap<T>) -> bool + Send + Sync + 'static,
+    ) -> Pattern<T> {
         self.with_haps(move |haps| haps.into_iter().filter(|h| keep(h)).collect())
     }
 
@@ -144,7 +173,10 @@ impl<T: PatValue> Pattern<T> {
     fn app_whole<U: PatValue, R: PatValue>(
         &self,
         other: &Pattern<U>,
-        whole: impl Fn(Option<TimeSpan>, Option<TimeSpan>) -> Option<Option<TimeSpan>> + Send + Sync + 'static,
+        whole: impl Fn(Option<TimeSpan>, Option<TimeSpan>) -> Option<Option<TimeSpan>>
+            + Send
+            + Sync
+            + 'static,
         f: impl Fn(&T, &U) -> R + Send + Sync + 'static,
     ) -> Pattern<R> {
         let (left, right) = (self.clone(), other.clone());
@@ -153,8 +185,12 @@ impl<T: PatValue> Pattern<T> {
             let mut haps = Vec::new();
             for l in left.query(span) {
                 for r in &rights {
-                    let Some(part) = l.part.intersection(r.part) else { continue };
-                    let Some(w) = whole(l.whole, r.whole) else { continue };
+                    let Some(part) = l.part.intersection(r.part) else {
+                        continue;
+                    };
+                    let Some(w) = whole(l.whole, r.whole) else {
+                        continue;
+                    };
                     haps.push(Hap::new(w, part, f(&l.value, &r.value)));
                 }
             }
@@ -243,7 +279,10 @@ impl<T: PatValue> Pattern<T> {
     }
 
     /// Wholes are the intersection of outer and inner wholes.
-    pub fn bind<U: PatValue>(&self, f: impl Fn(&T) -> Pattern<U> + Send + Sync + 'static) -> Pattern<U> {
+    pub fn bind<U: PatValue>(
+        &self,
+        f: impl Fn(&T) -> Pattern<U> + Send + Sync + 'static,
+    ) -> Pattern<U> {
         self.bind_whole(
             |a, b| match (a, b) {
                 (Some(a), Some(b)) => a.intersection(b),
@@ -254,17 +293,26 @@ impl<T: PatValue> Pattern<T> {
     }
 
     /// Structure from the inner patterns (how patterned arguments apply).
-    pub fn inner_bind<U: PatValue>(&self, f: impl Fn(&T) -> Pattern<U> + Send + Sync + 'static) -> Pattern<U> {
+    pub fn inner_bind<U: PatValue>(
+        &self,
+        f: impl Fn(&T) -> Pattern<U> + Send + Sync + 'static,
+    ) -> Pattern<U> {
         self.bind_whole(|_, b| b, f)
     }
 
     /// Structure from the outer pattern.
-    pub fn outer_bind<U: PatValue>(&self, f: impl Fn(&T) -> Pattern<U> + Send + Sync + 'static) -> Pattern<U> {
+    pub fn outer_bind<U: PatValue>(
+        &self,
+        f: impl Fn(&T) -> Pattern<U> + Send + Sync + 'static,
+    ) -> Pattern<U> {
         self.bind_whole(|a, _| a, f).with_steps(self.steps)
     }
 
     /// Fits a whole cycle of each inner pattern into its outer event.
-    pub fn squeeze_bind<U: PatValue>(&self, f: impl Fn(&T) -> Pattern<U> + Send + Sync + 'static) -> Pattern<U> {
+    pub fn squeeze_bind<U: PatValue>(
+        &self,
+        f: impl Fn(&T) -> Pattern<U> + Send + Sync + 'static,
+    ) -> Pattern<U> {
         let outer = self.discrete_only();
         Pattern::new(move |span| {
             let mut haps = Vec::new();
@@ -278,7 +326,9 @@ impl<T: PatValue> Pattern<T> {
                         },
                         _ => None,
                     };
-                    let Some(part) = i.part.intersection(o.part) else { continue };
+                    let Some(part) = i.part.intersection(o.part) else {
+                        continue;
+                    };
                     haps.push(Hap::new(whole, part, i.value));
                 }
             }
@@ -323,7 +373,11 @@ impl<T: PatValue> Pattern<T> {
     /// Plays one cycle of the pattern within `[begin, end)` of every cycle,
     /// silent elsewhere.
     pub fn compress(&self, begin: Fraction, end: Fraction) -> Pattern<T> {
-        if begin > end || begin > Fraction::ONE || end > Fraction::ONE || begin < Fraction::ZERO || end < Fraction::ZERO
+        if begin > end
+            || begin > Fraction::ONE
+            || end > Fraction::ONE
+            || begin < Fraction::ZERO
+            || end < Fraction::ZERO
         {
             return silence();
         }
@@ -354,17 +408,24 @@ impl<T: PatValue> Pattern<T> {
             let end_pos = ((end - cycle) / factor).min(Fraction::ONE);
             let part = TimeSpan::new(cycle + begin_pos, cycle + end_pos);
             let whole = hap.whole.map(|w| {
-                TimeSpan::new(part.begin - (begin - w.begin) / factor, part.end + (w.end - end) / factor)
+                TimeSpan::new(
+                    part.begin - (begin - w.begin) / factor,
+                    part.end + (w.end - end) / factor,
+                )
             });
             Hap::new(whole, part, hap.value)
         };
-        self.with_query_span_maybe(query_fn).with_hap(hap_fn).split_queries()
+        self.with_query_span_maybe(query_fn)
+            .with_hap(hap_fn)
+            .split_queries()
     }
 
     /// Zooms so that `[begin, end)` fills each cycle, without gaps; the span
     /// may be longer than a cycle.
     pub fn focus(&self, begin: Fraction, end: Fraction) -> Pattern<T> {
-        self.early(begin.sam()).fast(Fraction::ONE / (end - begin)).late(begin)
+        self.early(begin.sam())
+            .fast(Fraction::ONE / (end - begin))
+            .late(begin)
     }
 
     pub fn focus_span(&self, span: TimeSpan) -> Pattern<T> {
@@ -427,7 +488,13 @@ pub fn pure<T: PatValue>(value: T) -> Pattern<T> {
     let mut pat = Pattern::new(move |span: TimeSpan| {
         span.span_cycles()
             .into_iter()
-            .map(|s| Hap::new(Some(TimeSpan::new(s.begin.sam(), s.begin.sam() + Fraction::ONE)), s, v.clone()))
+            .map(|s| {
+                Hap::new(
+                    Some(TimeSpan::new(s.begin.sam(), s.begin.sam() + Fraction::ONE)),
+                    s,
+                    v.clone(),
+                )
+            })
             .collect()
     })
     .with_steps(Some(Fraction::ONE));
@@ -573,7 +640,9 @@ mod tests {
         let pat = fastcat(vec![pure("a"), pure("b"), pure("c")]).fast(f(3, 2));
         let haps = pat.query_arc(Fraction::from_int(1_000_000), Fraction::from_int(1_000_001));
         assert!(!haps.is_empty());
-        assert!(haps.iter().all(|h| h.part.begin >= Fraction::from_int(1_000_000)));
+        assert!(haps
+            .iter()
+            .all(|h| h.part.begin >= Fraction::from_int(1_000_000)));
     }
 
     #[test]

@@ -56,7 +56,11 @@ impl Fraction {
         if int_part.is_empty() && frac_part.is_empty() {
             return None;
         }
-        if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+        if !int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let digits = format!("{int_part}{frac_part}");
@@ -64,7 +68,11 @@ impl Fraction {
         if digits.len() > 30 {
             return None;
         }
-        let mantissa: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let mantissa: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().ok()?
+        };
         let scale = exponent - frac_part.len() as i32;
         if scale.unsigned_abs() > 30 {
             return None;
@@ -157,19 +165,34 @@ impl Fraction {
 
     /// `floor` as an integer (saturating far outside any musical range).
     pub fn floor_int(self) -> i64 {
-        self.0.floor().to_integer().clamp(i64::MIN as i128, i64::MAX as i128) as i64
+        self.0
+            .floor()
+            .to_integer()
+            .clamp(i64::MIN as i128, i64::MAX as i128) as i64
     }
 
     pub fn min(self, other: Fraction) -> Fraction {
-        if other < self { other } else { self }
+        if other < self {
+            other
+        } else {
+            self
+        }
     }
 
     pub fn max(self, other: Fraction) -> Fraction {
-        if other > self { other } else { self }
+        if other > self {
+            other
+        } else {
+            self
+        }
     }
 
     pub fn abs(self) -> Fraction {
-        if self.0 < Ratio::zero() { -self } else { self }
+        if self.0 < Ratio::zero() {
+            -self
+        } else {
+            self
+        }
     }
 
     /// Least common multiple of two fractions (lcm of numerators over gcd of denominators).
@@ -264,6 +287,9 @@ mod tests {
         assert_eq!(t.sam(), Fraction::from_int(-1));
         assert_eq!(t.cycle_pos(), Fraction::new(2, 3));
         assert_eq!(Fraction::new(7, 4).to_string(), "7/4");
-        assert_eq!(Fraction::new(3, 2).lcm(Fraction::new(5, 4)), Fraction::new(15, 2));
+        assert_eq!(
+            Fraction::new(3, 2).lcm(Fraction::new(5, 4)),
+            Fraction::new(15, 2)
+        );
     }
 }

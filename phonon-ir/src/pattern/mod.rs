@@ -7,7 +7,9 @@ pub mod hap;
 pub mod span;
 pub mod value;
 
-pub use self::core::{fastcat, nothing, pure, signal, silence, slowcat, stack, steady, timecat, PatValue, Pattern};
+pub use self::core::{
+    fastcat, nothing, pure, signal, silence, slowcat, stack, steady, timecat, PatValue, Pattern,
+};
 pub use fraction::Fraction;
 pub use hap::Hap;
 pub use span::TimeSpan;

@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn touching_spans_do_not_intersect() {
-        assert_eq!(span((0, 1), (1, 2)).intersection(span((1, 2), (1, 1))), None);
+        assert_eq!(
+            span((0, 1), (1, 2)).intersection(span((1, 2), (1, 1))),
+            None
+        );
         assert_eq!(
             span((0, 1), (1, 1)).intersection(span((0, 1), (0, 1))),
             Some(span((0, 1), (0, 1)))
