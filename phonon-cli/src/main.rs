@@ -1,5 +1,46 @@
-//! The `phonon` command. Thin: parses flags, calls the library crates, prints.
+//! The `phonon` command. Thin: parses flags (defined once here, feeding
+//! `--help`), calls the library crates, prints. Exit codes: 0 success,
+//! 1 the program has errors, 2 the command could not run (bad flags, IO).
 
-fn main() {
-    println!("phonon {}", env!("CARGO_PKG_VERSION"));
+mod commands;
+mod diagnostics;
+mod haps;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Phonon: a live-coding language for music, compiled to native code.
+#[derive(Parser, Debug)]
+#[command(name = "phonon", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse and check a program without playing it; lists every problem.
+    ///
+    /// Exit status 0 when the program is clean (warnings allowed), 1 when it
+    /// has errors. `--json` prints diagnostics for editors.
+    Check(commands::check::Args),
+    /// Print the events of a pattern expression over a span of cycles.
+    ///
+    /// Example: phonon query '"bd(3,8)" $ fast "<1 2>" $ every 3 (fast 2)' --to 4
+    Query(commands::query::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(args),
+        Command::Query(args) => commands::query::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,2 +1,6 @@
 //! Phonon's runtime: per-block pattern queries, voices and samples, the stage
 //! scheduler, hot swap and audio I/O. Only this crate and the CLI touch devices.
+
+pub mod clock;
+pub mod controls;
+pub mod wav;

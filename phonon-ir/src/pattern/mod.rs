@@ -4,6 +4,7 @@
 pub mod core;
 pub mod fraction;
 pub mod hap;
+pub mod note;
 pub mod span;
 pub mod value;
 

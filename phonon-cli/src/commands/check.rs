@@ -1,0 +1,55 @@
+//! `phonon check FILE.ph`: parse, resolve names and check types; print every
+//! diagnostic.
+
+use crate::diagnostics;
+use anyhow::Context;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The program to check.
+    file: PathBuf,
+    /// Print diagnostics as JSON (for editors) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let source = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let name = args.file.display().to_string();
+    let diagnostics = check_source(&source);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if args.json {
+        println!("{}", diagnostics::to_json(&name, &source, &diagnostics));
+    } else {
+        diagnostics::print(&name, &source, &diagnostics);
+        let warnings = diagnostics.len() - errors;
+        if errors == 0 {
+            eprintln!(
+                "{name}: ok ({warnings} warning{})",
+                if warnings == 1 { "" } else { "s" }
+            );
+        } else {
+            eprintln!(
+                "{name}: {errors} error{}, {warnings} warning{}",
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" }
+            );
+        }
+    }
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Every diagnostic for a source text: syntax first, then meaning.
+pub fn check_source(source: &str) -> Vec<phonon_syntax::Diagnostic> {
+    let parsed = phonon_syntax::parse(source);
+    let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(phonon_ir::check(&parsed.program));
+    diagnostics
+}

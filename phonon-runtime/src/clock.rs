@@ -1,0 +1,65 @@
+//! The exact cycle clock: sample counts and cycle positions convert through
+//! rationals, so block boundaries never drift, however long a piece plays.
+
+use phonon_ir::pattern::{Fraction, TimeSpan};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SampleClock {
+    pub rate: u32,
+    /// Cycles per second.
+    pub cps: Fraction,
+}
+
+impl SampleClock {
+    pub fn new(rate: u32, cps: Fraction) -> SampleClock {
+        SampleClock { rate, cps }
+    }
+
+    /// The cycle position at the start of sample `n`.
+    pub fn cycle_at(&self, sample: u64) -> Fraction {
+        Fraction::new(sample as i128, 1) * self.cps / Fraction::new(i128::from(self.rate), 1)
+    }
+
+    /// The span of cycles that samples `[start, start + len)` cover.
+    pub fn span(&self, start: u64, len: usize) -> TimeSpan {
+        TimeSpan::new(self.cycle_at(start), self.cycle_at(start + len as u64))
+    }
+
+    /// The first sample at or after cycle position `t` (an onset at `t` starts
+    /// there); 0 for times before the start.
+    pub fn sample_at_or_after(&self, t: Fraction) -> u64 {
+        if t <= Fraction::ZERO || self.cps <= Fraction::ZERO {
+            return 0;
+        }
+        let samples = t * Fraction::new(i128::from(self.rate), 1) / self.cps;
+        let ceil = samples.ceil();
+        u64::try_from(ceil.numer()).unwrap_or(u64::MAX)
+    }
+
+    /// Samples in `cycles` cycles, rounded up to a whole sample.
+    pub fn samples_in_cycles(&self, cycles: Fraction) -> u64 {
+        self.sample_at_or_after(cycles)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_a_cycle_per_second_is_88200_samples_a_cycle() {
+        let clock = SampleClock::new(44_100, Fraction::new(1, 2));
+        assert_eq!(clock.sample_at_or_after(Fraction::ONE), 88_200);
+        assert_eq!(clock.sample_at_or_after(Fraction::new(1, 4)), 22_050);
+        assert_eq!(clock.cycle_at(88_200), Fraction::ONE);
+    }
+
+    #[test]
+    fn onsets_between_samples_round_up() {
+        let clock = SampleClock::new(48_000, Fraction::new(3, 7));
+        let t = Fraction::new(1, 3);
+        let n = clock.sample_at_or_after(t);
+        assert!(clock.cycle_at(n) >= t);
+        assert!(clock.cycle_at(n - 1) < t);
+    }
+}

@@ -1,0 +1,4 @@
+//! End-to-end tests of the `phonon` binary, one module per area.
+
+mod check;
+mod docs;
