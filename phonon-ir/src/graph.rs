@@ -167,6 +167,9 @@ pub struct ControlPattern {
     pub kind: PatternKind,
     /// The source expression that made it.
     pub span: Span,
+    /// That expression as text, with any `$` transforms applied to it from
+    /// outside (for the text form and for humans).
+    pub text: String,
 }
 
 /// An output: `out`, or numbered `o1`/`out1`/`d1`.
@@ -247,12 +250,11 @@ impl Graph {
 /// Why a kernel's nodes are computed together.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KernelKind {
-    /// The chain that only this output reads.
+    /// The part of the graph that only this output reads.
     Output(OutputId),
-    /// A bus (or part of one) read by several kernels: computed once, shared.
-    Shared { bus: String },
-    /// A whole feedback cycle, with everything only it reads.
-    Feedback { buses: Vec<String> },
+    /// Nodes read by several outputs (a shared bus): computed once. `buses`
+    /// names the buses they come from, in order of first node.
+    Shared { buses: Vec<String> },
 }
 
 /// A group of nodes computed together, in order.
@@ -260,9 +262,12 @@ pub enum KernelKind {
 pub struct Kernel {
     pub kind: KernelKind,
     /// In evaluation order: every input of a node comes from an earlier
-    /// stage or from an earlier node of this list (a `Delay1` input, the
-    /// back edge, may come later in the list).
+    /// stage or from an earlier node of this list, except a `Delay1`'s input
+    /// (the back edge of a cycle), which is always in the same kernel.
     pub nodes: Vec<NodeId>,
+    /// The buses of the feedback cycles inside this kernel (a cycle is never
+    /// split between kernels); empty when it has none.
+    pub feedback: Vec<String>,
 }
 
 /// Kernels that depend only on earlier stages, never on each other.
