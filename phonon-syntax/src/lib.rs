@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod mini;
 pub mod span;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
