@@ -1,0 +1,3 @@
+tempo: 0.5
+out: sine 440 +
+  sine 441
