@@ -6,6 +6,7 @@ pub mod fraction;
 pub mod hap;
 pub mod note;
 pub mod span;
+pub mod transform;
 pub mod value;
 
 pub use self::core::{
