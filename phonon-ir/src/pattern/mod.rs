@@ -2,9 +2,13 @@
 //! patterns as query functions, matching Strudel 1.2.6 hap for hap.
 
 pub mod core;
+pub mod euclid;
 pub mod fraction;
 pub mod hap;
 pub mod note;
+pub mod mini;
+pub mod random;
+pub mod signals;
 pub mod span;
 pub mod transform;
 pub mod value;
