@@ -98,6 +98,11 @@ pub enum Op {
     /// It closes a feedback cycle: its input edge is the cycle's back edge,
     /// so it is computed before the rest of its kernel.
     Delay1,
+    /// The gate of an envelope outside a voice (its `input` slot); no
+    /// inputs. It opens at every cycle start and stays open for the cycle:
+    /// 0 on the first sample of each cycle, 1 on every other, so that the
+    /// envelope retriggers each cycle.
+    CycleGate,
     /// The left channel of `inputs[0]` panned by `inputs[1]` (-1 left .. 1
     /// right): equal power, normalised to 1 at the centre,
     /// `sqrt(2) * cos((pos + 1) * pi / 4)`, `pos` clamped to -1..1.
@@ -113,13 +118,14 @@ impl Op {
             Op::Const(value) => format!("const {value}"),
             Op::Control(pattern) => format!("control {pattern}"),
             Op::Voices(pattern) => format!("voices {pattern}"),
-            Op::Dsp(kind) => kind.name().to_string(),
+            Op::Dsp(kind) => crate::dsp::spec::of(*kind).name.to_string(),
             Op::Add => "add".into(),
             Op::Sub => "sub".into(),
             Op::Mul => "mul".into(),
             Op::Div => "div".into(),
             Op::Neg => "neg".into(),
             Op::Delay1 => "delay1".into(),
+            Op::CycleGate => "cycle_gate".into(),
             Op::PanLeft => "pan_left".into(),
             Op::PanRight => "pan_right".into(),
         }
@@ -216,9 +222,20 @@ impl Graph {
         &self.patterns[id.index()]
     }
 
-    pub fn add_node(&mut self, op: Op, inputs: Vec<NodeId>, span: Span, label: Option<String>) -> NodeId {
+    pub fn add_node(
+        &mut self,
+        op: Op,
+        inputs: Vec<NodeId>,
+        span: Span,
+        label: Option<String>,
+    ) -> NodeId {
         let id = NodeId::new(self.nodes.len());
-        self.nodes.push(Node { op, inputs, span, label });
+        self.nodes.push(Node {
+            op,
+            inputs,
+            span,
+            label,
+        });
         id
     }
 
@@ -236,7 +253,11 @@ impl Graph {
     /// included), marked by index.
     pub fn reachable_from_outputs(&self) -> Vec<bool> {
         let mut reached = vec![false; self.nodes.len()];
-        let mut stack: Vec<NodeId> = self.outputs.iter().flat_map(|o| [o.left, o.right]).collect();
+        let mut stack: Vec<NodeId> = self
+            .outputs
+            .iter()
+            .flat_map(|o| [o.left, o.right])
+            .collect();
         while let Some(id) = stack.pop() {
             if std::mem::replace(&mut reached[id.index()], true) {
                 continue;
