@@ -592,6 +592,25 @@ impl Checker<'_, '_> {
             .collect();
         let mut positional = positional.into_iter();
         let mut input_ty = None;
+        // `x # adsr a d s r`: an envelope after a signal shapes its level.
+        if spec.gated {
+            if let Some(input) = chain_input {
+                let envelope = self.node(spec, called_as, name_span, args, None, span);
+                let input =
+                    self.expect_signal(input, false, &format!("the input of `{called_as}`"));
+                let ty = if input.ty == Type::Processor {
+                    Type::Processor
+                } else {
+                    Type::Signal
+                };
+                let kind = TKind::Binary {
+                    op: BinOp::Mul,
+                    lhs: Box::new(input),
+                    rhs: Box::new(envelope),
+                };
+                return self.typed(kind, ty, span);
+            }
+        }
         let input = if !spec.has_input {
             if let Some(input) = chain_input {
                 if input.ty != Type::Invalid {
