@@ -1,3 +1,49 @@
-//! Code generation for Phonon: lowers each dataflow stage to Cranelift block
-//! functions. Empty until the signal graph exists; it will never touch threads
-//! or audio devices.
+//! Code generation for Phonon: lowers the kernels of a staged program to
+//! native block functions with Cranelift, one fused sample loop per kernel,
+//! isomorphic kernels packed four to an `f32x4`. It never touches threads or
+//! audio devices; the engine that calls these functions lives in
+//! `phonon-runtime`.
+//!
+//! `unsafe` is denied everywhere except [`call`], the one module that calls
+//! generated code (see its docs for the ABI and the invariants).
+
+#![deny(unsafe_code)]
+
+#[allow(unsafe_code)]
+pub mod call;
+mod emit;
+pub mod kernel;
+pub mod lanes;
+pub mod nodes;
+
+pub use call::{BlockCtx, CallError, Layout};
+pub use kernel::{CompiledKernel, JitModule, KernelOptions, PACK_WIDTH};
+pub use lanes::LaneForm;
+
+use phonon_ir::graph::NodeId;
+
+/// Why a kernel could not be compiled or run.
+#[derive(Debug, thiserror::Error)]
+pub enum JitError {
+    #[error("the host instruction set is not usable: {0}")]
+    Isa(String),
+    #[error("no code generation yet for `{op}` (node {node})")]
+    Unsupported { node: NodeId, op: String },
+    #[error("a kernel group needs at least one kernel")]
+    NoLanes,
+    #[error("{0} lanes do not fit one f32x4 function")]
+    TooManyLanes(usize),
+    #[error(
+        "kernels starting at {first:?} and {other:?} differ in shape and cannot share a function"
+    )]
+    NotIsomorphic {
+        first: Option<NodeId>,
+        other: Option<NodeId>,
+    },
+    #[error("node {node} reads a value its kernel has not computed yet")]
+    OutOfOrder { node: NodeId },
+    #[error("Cranelift failed: {0}")]
+    Codegen(String),
+    #[error("call refused: {0}")]
+    Call(CallError),
+}

@@ -1,0 +1,370 @@
+//! Lane-generic instruction helpers: the same calls build scalar `f32` code
+//! (one lane) or `f32x4` code (four packed lanes), plus the inlined
+//! polynomial approximations of `sin`, `tan`, `exp2` and `tanh`. Knows nothing
+//! about nodes or graphs.
+//!
+//! # Approximation error bounds (absolute, measured against `f64` in tests)
+//!
+//! - [`Emit::sin_turns`] (`sin(2π p)`): range reduction to a quarter period,
+//!   then the odd Taylor polynomial of degree 11 on `[-π/2, π/2]`, whose
+//!   truncation error is below `(π/2)^13 / 13! ≈ 6e-8`; with `f32` rounding
+//!   the result is within 2.5e-7 of the true sine.
+//! - [`Emit::tan_half_turns`] (`tan(π w)` for `w` in `0..0.45`): the ratio of
+//!   two [`Emit::sin_turns`]; relative error below 2e-6 (the cosine is at
+//!   least 0.156 there).
+//! - [`Emit::exp2`]: `2^round(x)` built from the exponent bits times the
+//!   degree-6 Taylor polynomial of `e^(f ln 2)` for `f` in `-0.5..0.5`:
+//!   relative error below 3e-7, and exact at integers.
+//! - [`Emit::tanh`]: `1 - 2 / (e^(2|x|) + 1)` with the sign of `x`, through
+//!   [`Emit::exp2`]; absolute error below 3e-7.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::{F32, F32X4, I32, I32X4, I64};
+use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_frontend::FunctionBuilder;
+use std::f32::consts::{LN_2, LOG2_E, TAU};
+
+/// Builds lane-generic instructions into a function.
+pub(crate) struct Emit<'a, 'b> {
+    pub b: &'b mut FunctionBuilder<'a>,
+    /// 1 (scalar `f32`) or 4 (`f32x4`).
+    pub lanes: usize,
+    /// Whether the host has fused multiply-add (Cranelift never fuses on its own).
+    pub fma: bool,
+}
+
+/// Flags for loads and stores of buffers the caller vouches for (see `call`).
+pub(crate) fn buffer_flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+/// Lane-changing bitcasts between vector types need an explicit byte order.
+fn bitcast_flags() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(Endianness::Little)
+}
+
+impl<'a, 'b> Emit<'a, 'b> {
+    pub fn float_type(&self) -> Type {
+        if self.lanes == 1 {
+            F32
+        } else {
+            F32X4
+        }
+    }
+
+    fn int_type(&self) -> Type {
+        if self.lanes == 1 {
+            I32
+        } else {
+            I32X4
+        }
+    }
+
+    pub fn splat(&mut self, value: f32) -> Value {
+        let scalar = self.b.ins().f32const(value);
+        if self.lanes == 1 {
+            scalar
+        } else {
+            self.b.ins().splat(F32X4, scalar)
+        }
+    }
+
+    /// A constant that may differ per lane (`values.len() == lanes`).
+    pub fn per_lane(&mut self, values: &[f32]) -> Value {
+        if values.iter().all(|v| v.to_bits() == values[0].to_bits()) {
+            return self.splat(values[0]);
+        }
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let constant = self.b.func.dfg.constants.insert(ConstantData::from(bytes));
+        self.b.ins().vconst(F32X4, constant)
+    }
+
+    fn splat_int(&mut self, value: i32) -> Value {
+        let scalar = self.b.ins().iconst(I32, i64::from(value));
+        if self.lanes == 1 {
+            scalar
+        } else {
+            self.b.ins().splat(I32X4, scalar)
+        }
+    }
+
+    pub fn add(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fadd(a, b)
+    }
+
+    pub fn sub(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fsub(a, b)
+    }
+
+    pub fn mul(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fmul(a, b)
+    }
+
+    pub fn div(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fdiv(a, b)
+    }
+
+    pub fn neg(&mut self, a: Value) -> Value {
+        self.b.ins().fneg(a)
+    }
+
+    pub fn abs(&mut self, a: Value) -> Value {
+        self.b.ins().fabs(a)
+    }
+
+    pub fn min(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fmin(a, b)
+    }
+
+    pub fn max(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fmax(a, b)
+    }
+
+    /// `a * b + c`, fused where the host can.
+    pub fn fma(&mut self, a: Value, b: Value, c: Value) -> Value {
+        if self.fma {
+            self.b.ins().fma(a, b, c)
+        } else {
+            let product = self.b.ins().fmul(a, b);
+            self.b.ins().fadd(product, c)
+        }
+    }
+
+    /// `a * k + c` for a constant `k`.
+    pub fn fma_const(&mut self, a: Value, k: f32, c: Value) -> Value {
+        let k = self.splat(k);
+        self.fma(a, k, c)
+    }
+
+    pub fn mul_const(&mut self, a: Value, k: f32) -> Value {
+        let k = self.splat(k);
+        self.mul(a, k)
+    }
+
+    pub fn add_const(&mut self, a: Value, k: f32) -> Value {
+        let k = self.splat(k);
+        self.add(a, k)
+    }
+
+    /// A lane mask: `i8` for one lane, `i32x4` for four.
+    pub fn compare(&mut self, cc: FloatCC, a: Value, b: Value) -> Value {
+        self.b.ins().fcmp(cc, a, b)
+    }
+
+    pub fn compare_const(&mut self, cc: FloatCC, a: Value, k: f32) -> Value {
+        let k = self.splat(k);
+        self.compare(cc, a, k)
+    }
+
+    pub fn and_masks(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().band(a, b)
+    }
+
+    /// Per lane: `mask ? a : b`.
+    pub fn select(&mut self, mask: Value, a: Value, b: Value) -> Value {
+        if self.lanes == 1 {
+            self.b.ins().select(mask, a, b)
+        } else {
+            let mask = self.b.ins().bitcast(F32X4, bitcast_flags(), mask);
+            self.b.ins().bitselect(mask, a, b)
+        }
+    }
+
+    /// True where the lane is neither NaN nor infinite.
+    pub fn is_finite(&mut self, x: Value) -> Value {
+        let magnitude = self.abs(x);
+        self.compare_const(FloatCC::LessThan, magnitude, f32::INFINITY)
+    }
+
+    pub fn finite_or_zero(&mut self, x: Value) -> Value {
+        let finite = self.is_finite(x);
+        let zero = self.splat(0.0);
+        self.select(finite, x, zero)
+    }
+
+    /// `phonon_ir::dsp::flush_denormal`.
+    pub fn flush_denormal(&mut self, x: Value) -> Value {
+        let magnitude = self.abs(x);
+        let tiny = self.compare_const(FloatCC::LessThan, magnitude, phonon_ir::dsp::DENORMAL_FLOOR);
+        let zero = self.splat(0.0);
+        self.select(tiny, zero, x)
+    }
+
+    /// `phonon_ir::dsp::clamp_finite`: NaN reads as `lo`, and `lo` wins
+    /// over `hi`.
+    pub fn clamp_finite(&mut self, x: Value, lo: f32, hi: f32) -> Value {
+        let (lo, hi) = (self.splat(lo), self.splat(hi));
+        // x.min(hi) keeps a NaN x; the `lo` test then fails for NaN and so
+        // picks `lo`, as it does below `lo` (and when `lo > hi`).
+        let above = self.compare(FloatCC::LessThan, hi, x);
+        let capped = self.select(above, hi, x);
+        let inside = self.compare(FloatCC::GreaterThan, capped, lo);
+        self.select(inside, capped, lo)
+    }
+
+    /// `f32::round` (half away from zero), which `nearest` (half to even)
+    /// is not.
+    pub fn round_half_away(&mut self, x: Value) -> Value {
+        let whole = self.b.ins().trunc(x);
+        let fraction = self.sub(x, whole);
+        let fraction = self.abs(fraction);
+        let up = self.compare_const(FloatCC::GreaterThanOrEqual, fraction, 0.5);
+        let one = self.splat(1.0);
+        let signed_one = self.with_sign_of(one, x);
+        let away = self.add(whole, signed_one);
+        self.select(up, away, whole)
+    }
+
+    /// Horner evaluation of `c[0] + c[1] x + c[2] x² + ...`.
+    fn polynomial(&mut self, x: Value, coefficients: &[f32]) -> Value {
+        let mut acc = self.splat(coefficients[coefficients.len() - 1]);
+        for &c in coefficients[..coefficients.len() - 1].iter().rev() {
+            let c = self.splat(c);
+            acc = self.fma(acc, x, c);
+        }
+        acc
+    }
+
+    /// `sin(2π p)` for any finite `p` (in turns).
+    pub fn sin_turns(&mut self, p: Value) -> Value {
+        let whole = self.b.ins().nearest(p);
+        let x = self.sub(p, whole);
+        // x in -0.5..0.5; mirror the outer quarters onto -0.25..0.25.
+        let half = self.splat(0.5);
+        let upper = self.sub(half, x);
+        let minus_half = self.splat(-0.5);
+        let lower = self.sub(minus_half, x);
+        let above = self.compare_const(FloatCC::GreaterThan, x, 0.25);
+        let below = self.compare_const(FloatCC::LessThan, x, -0.25);
+        let folded = self.select(below, lower, x);
+        let folded = self.select(above, upper, folded);
+        let t = self.mul_const(folded, TAU);
+        let t2 = self.mul(t, t);
+        let odd = self.polynomial(
+            t2,
+            &[
+                1.0,
+                -1.0 / 6.0,
+                1.0 / 120.0,
+                -1.0 / 5040.0,
+                1.0 / 362_880.0,
+                -1.0 / 39_916_800.0,
+            ],
+        );
+        self.mul(t, odd)
+    }
+
+    /// `cos(2π p)`.
+    pub fn cos_turns(&mut self, p: Value) -> Value {
+        let shifted = self.add_const(p, 0.25);
+        self.sin_turns(shifted)
+    }
+
+    /// `tan(π w)` for `w` in `0..=0.45` (the SVF's prewarp).
+    pub fn tan_half_turns(&mut self, w: Value) -> Value {
+        let p = self.mul_const(w, 0.5);
+        let sine = self.sin_turns(p);
+        let cosine = self.cos_turns(p);
+        self.div(sine, cosine)
+    }
+
+    /// `2^x`, with `x` clamped to `-126..126`.
+    pub fn exp2(&mut self, x: Value) -> Value {
+        let x = self.clamp_finite(x, -126.0, 126.0);
+        let whole = self.b.ins().nearest(x);
+        let fraction = self.sub(x, whole);
+        let u = self.mul_const(fraction, LN_2);
+        let mantissa = self.polynomial(
+            u,
+            &[
+                1.0,
+                1.0,
+                0.5,
+                1.0 / 6.0,
+                1.0 / 24.0,
+                1.0 / 120.0,
+                1.0 / 720.0,
+            ],
+        );
+        let int_type = self.int_type();
+        let exponent = self.b.ins().fcvt_to_sint_sat(int_type, whole);
+        let bias = self.splat_int(127);
+        let biased = self.b.ins().iadd(exponent, bias);
+        let shift = self.b.ins().iconst(I32, 23);
+        let bits = self.b.ins().ishl(biased, shift);
+        let scale = self.bitcast_to_float(bits);
+        self.mul(mantissa, scale)
+    }
+
+    /// `tanh(x)`; NaN stays NaN.
+    pub fn tanh(&mut self, x: Value) -> Value {
+        let magnitude = self.abs(x);
+        // tanh(9) rounds to 1 in f32.
+        let limit = self.splat(9.0);
+        let magnitude = self.min(magnitude, limit);
+        let doubled = self.mul_const(magnitude, 2.0 * LOG2_E);
+        let e = self.exp2(doubled);
+        let one = self.splat(1.0);
+        let denominator = self.add(e, one);
+        let two = self.splat(2.0);
+        let ratio = self.div(two, denominator);
+        let t = self.sub(one, ratio);
+        let signed = self.with_sign_of(t, x);
+        // `exp2` reads NaN as its lower bound; keep NaN NaN.
+        let nan = self.compare(FloatCC::Unordered, x, x);
+        self.select(nan, x, signed)
+    }
+
+    /// `magnitude` (non-negative) with the sign bit of `x`: `fcopysign`,
+    /// which Cranelift's x64 backend lacks for vectors.
+    fn with_sign_of(&mut self, magnitude: Value, x: Value) -> Value {
+        let bits = self.bitcast_to_int(x);
+        let sign_mask = self.splat_int(i32::MIN);
+        let sign = self.b.ins().band(bits, sign_mask);
+        let magnitude = self.bitcast_to_int(magnitude);
+        let signed = self.b.ins().bor(magnitude, sign);
+        self.bitcast_to_float(signed)
+    }
+
+    pub fn bitcast_to_float(&mut self, x: Value) -> Value {
+        let ty = self.float_type();
+        self.b.ins().bitcast(ty, bitcast_flags(), x)
+    }
+
+    pub fn bitcast_to_int(&mut self, x: Value) -> Value {
+        let ty = self.int_type();
+        self.b.ins().bitcast(ty, bitcast_flags(), x)
+    }
+
+    /// Integer per-lane helpers for the noise generators.
+    pub fn int_xor(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().bxor(a, b)
+    }
+
+    pub fn int_shl(&mut self, a: Value, amount: i64) -> Value {
+        let amount = self.b.ins().iconst(I32, amount);
+        self.b.ins().ishl(a, amount)
+    }
+
+    pub fn int_ushr(&mut self, a: Value, amount: i64) -> Value {
+        let amount = self.b.ins().iconst(I32, amount);
+        self.b.ins().ushr(a, amount)
+    }
+
+    /// Converts non-negative integers below 2^24 to floats exactly.
+    pub fn int_to_float(&mut self, a: Value) -> Value {
+        let ty = self.float_type();
+        self.b.ins().fcvt_from_sint(ty, a)
+    }
+
+    /// A scalar `i8` that is true when the 64-bit `a & mask == 0`.
+    pub fn is_multiple(&mut self, a: Value, power_of_two: u64) -> Value {
+        let low = self.b.ins().band_imm_u(a, (power_of_two - 1) as i64);
+        self.b.ins().icmp_imm_u(IntCC::Equal, low, 0)
+    }
+
+    pub fn is_zero_i64(&mut self, a: Value) -> Value {
+        debug_assert_eq!(self.b.func.dfg.value_type(a), I64);
+        self.b.ins().icmp_imm_u(IntCC::Equal, a, 0)
+    }
+}

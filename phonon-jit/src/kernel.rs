@@ -1,0 +1,487 @@
+//! Lowers one kernel, or up to four isomorphic kernels packed as lanes, to a
+//! single fused block function: every node of the kernel runs in one sample
+//! loop with its values and state in registers. Not the choice of which
+//! kernels to pack (see `pack_lanes`).
+
+use crate::call::{Layout, NativeCode, CTX_CLOCK_OFFSET, CTX_FRAMES_OFFSET};
+use crate::emit::{buffer_flags, Emit};
+use crate::lanes::{LaneForm, Operand, Role};
+use crate::nodes::{self, SampleClock};
+use crate::JitError;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{F32, F32X4, I64};
+use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFuncName, Value};
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Module};
+use phonon_ir::dsp::CONTROL_PERIOD;
+use phonon_ir::graph::{NodeId, Op};
+use std::time::{Duration, Instant};
+
+/// Lanes of a packed function.
+pub const PACK_WIDTH: usize = 4;
+
+/// The host code generator: Cranelift's native ISA with `opt_level=speed`.
+#[derive(Clone)]
+pub struct JitModule {
+    isa: OwnedTargetIsa,
+    fma: bool,
+}
+
+impl std::fmt::Debug for JitModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JitModule")
+            .field("isa", &self.isa.name())
+            .field("fma", &self.fma)
+            .finish()
+    }
+}
+
+/// What a kernel is compiled for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KernelOptions {
+    /// Sample rate, Hz (folded into the code).
+    pub rate: f32,
+    /// Noise generators are seeded with `seed + node index`.
+    pub seed: u64,
+}
+
+impl JitModule {
+    /// Detects the host (AVX, AVX2, FMA, AVX-512 through
+    /// `cranelift-native`) and sets it up for speed.
+    pub fn host() -> Result<JitModule, JitError> {
+        let mut flags = settings::builder();
+        let settings = [
+            ("opt_level", "speed"),
+            ("is_pic", "false"),
+            ("use_colocated_libcalls", "false"),
+            (
+                "enable_verifier",
+                if cfg!(debug_assertions) {
+                    "true"
+                } else {
+                    "false"
+                },
+            ),
+        ];
+        for (name, value) in settings {
+            flags
+                .set(name, value)
+                .map_err(|e| JitError::Isa(format!("{name}={value}: {e}")))?;
+        }
+        let isa = cranelift_native::builder()
+            .map_err(|e| JitError::Isa(e.to_string()))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| JitError::Isa(e.to_string()))?;
+        let fma = isa
+            .isa_flags()
+            .iter()
+            .any(|flag| flag.name == "has_fma" && flag.as_bool() == Some(true));
+        Ok(JitModule { isa, fma })
+    }
+
+    /// Whether the host fuses multiply-add (the code uses `fma` if so).
+    pub fn has_fma(&self) -> bool {
+        self.fma
+    }
+
+    /// Compiles `lanes` (one kernel, or up to [`PACK_WIDTH`] of the same
+    /// shape) into one block function; `packed` picks `f32x4` code even
+    /// for one lane.
+    pub fn compile(
+        &self,
+        lanes: &[LaneForm],
+        packed: bool,
+        options: KernelOptions,
+    ) -> Result<CompiledKernel, JitError> {
+        let started = Instant::now();
+        let first = lanes.first().ok_or(JitError::NoLanes)?;
+        let width = if packed || lanes.len() > 1 {
+            PACK_WIDTH
+        } else {
+            1
+        };
+        if lanes.len() > width {
+            return Err(JitError::TooManyLanes(lanes.len()));
+        }
+        if let Some(odd) = lanes.iter().find(|lane| !first.same_shape(lane)) {
+            return Err(JitError::NotIsomorphic {
+                first: first.nodes.first().copied(),
+                other: odd.nodes.first().copied(),
+            });
+        }
+        for (position, role) in first.roles.iter().enumerate() {
+            if let Role::Compute { op, .. } = role {
+                if !nodes::supports(op) {
+                    return Err(JitError::Unsupported {
+                        node: first.nodes[position],
+                        op: op.name(),
+                    });
+                }
+            }
+        }
+        let state = StatePlan::new(lanes, width, options);
+        let mut signature = Signature::new(self.isa.default_call_conv());
+        for _ in 0..4 {
+            signature.params.push(AbiParam::new(I64));
+        }
+        let mut function = Function::with_name_signature(UserFuncName::default(), signature);
+        build_function(
+            &mut function,
+            lanes,
+            width,
+            &state,
+            self.fma,
+            options.rate,
+            self.isa.frontend_config(),
+        )?;
+        let clif = function.display().to_string();
+
+        let builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
+        let mut module = JITModule::new(builder);
+        let id = module
+            .declare_anonymous_function(&function.signature)
+            .map_err(|e| JitError::Codegen(e.to_string()))?;
+        let mut context = Context::for_function(function);
+        module
+            .define_function(id, &mut context)
+            .map_err(|e| JitError::Codegen(format!("{e:?}")))?;
+        let layout = Layout {
+            state_len: state.initial.len(),
+            inputs: first.inputs.len() * lanes.len(),
+            outputs: first.outputs.len() * lanes.len(),
+        };
+        let code =
+            NativeCode::finish(module, id, layout).map_err(|e| JitError::Codegen(e.to_string()))?;
+        Ok(CompiledKernel {
+            code,
+            lanes: lanes.to_vec(),
+            width,
+            initial_state: state.initial,
+            clif,
+            compile_time: started.elapsed(),
+        })
+    }
+}
+
+/// A compiled kernel (or packed group) with what a caller needs to run it.
+#[derive(Debug)]
+pub struct CompiledKernel {
+    code: NativeCode,
+    lanes: Vec<LaneForm>,
+    width: usize,
+    initial_state: Vec<f32>,
+    clif: String,
+    compile_time: Duration,
+}
+
+impl CompiledKernel {
+    /// The kernels this function computes, one per lane.
+    pub fn lanes(&self) -> &[LaneForm] {
+        &self.lanes
+    }
+
+    /// 1 for scalar code, [`PACK_WIDTH`] for `f32x4` code.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The state after `new`/`reset`; a caller keeps its own copy and
+    /// passes it to every [`CompiledKernel::process`].
+    pub fn initial_state(&self) -> Vec<f32> {
+        self.initial_state.clone()
+    }
+
+    /// The nodes whose buffers `process` reads, in the order it wants them
+    /// (input slot by slot, lane by lane within a slot).
+    pub fn input_nodes(&self) -> Vec<NodeId> {
+        let slots = self.lanes[0].inputs.len();
+        (0..slots)
+            .flat_map(|slot| self.lanes.iter().map(move |lane| lane.inputs[slot]))
+            .collect()
+    }
+
+    /// The nodes whose buffers `process` writes, in order (as for inputs).
+    pub fn output_nodes(&self) -> Vec<NodeId> {
+        let slots = &self.lanes[0].outputs;
+        slots
+            .iter()
+            .flat_map(|&position| self.lanes.iter().map(move |lane| lane.nodes[position]))
+            .collect()
+    }
+
+    /// The Cranelift IR of the function, before machine lowering.
+    pub fn clif(&self) -> &str {
+        &self.clif
+    }
+
+    pub fn compile_time(&self) -> Duration {
+        self.compile_time
+    }
+
+    /// Runs one block; buffers in the orders of [`Self::input_nodes`] and
+    /// [`Self::output_nodes`], each at least `frames` long.
+    pub fn process(
+        &mut self,
+        clock: u64,
+        frames: usize,
+        state: &mut [f32],
+        inputs: &[&[f32]],
+        outputs: &mut [&mut [f32]],
+    ) -> Result<(), JitError> {
+        self.code
+            .run(clock, frames, state, inputs, outputs)
+            .map_err(JitError::Call)
+    }
+}
+
+/// Where each position's state slots live, and their initial values.
+struct StatePlan {
+    /// First slot of each position (meaningful where it has slots).
+    base: Vec<usize>,
+    count: Vec<usize>,
+    /// `slot * width + lane`.
+    initial: Vec<f32>,
+}
+
+impl StatePlan {
+    fn new(lanes: &[LaneForm], width: usize, options: KernelOptions) -> StatePlan {
+        let positions = lanes[0].roles.len();
+        let mut base = Vec::with_capacity(positions);
+        let mut count = Vec::with_capacity(positions);
+        let mut initial = Vec::new();
+        for position in 0..positions {
+            let per_lane: Vec<Vec<f32>> = (0..width)
+                .map(|lane| {
+                    let form = &lanes[lane.min(lanes.len() - 1)];
+                    match &form.roles[position] {
+                        Role::Compute { op, .. } => {
+                            let seed = options.seed.wrapping_add(u64::from(form.nodes[position].0));
+                            nodes::initial_state(op, options.rate, seed)
+                        }
+                        _ => Vec::new(),
+                    }
+                })
+                .collect();
+            let slots = per_lane[0].len();
+            base.push(initial.len() / width);
+            count.push(slots);
+            for slot in 0..slots {
+                initial.extend(per_lane.iter().map(|values| values[slot]));
+            }
+        }
+        StatePlan {
+            base,
+            count,
+            initial,
+        }
+    }
+}
+
+/// Writes the block function for `lanes` into `function`.
+fn build_function(
+    function: &mut Function,
+    lanes: &[LaneForm],
+    width: usize,
+    state: &StatePlan,
+    fma: bool,
+    rate: f32,
+    frontend: TargetFrontendConfig,
+) -> Result<(), JitError> {
+    let mut builder_context = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(function, &mut builder_context);
+    let flags = buffer_flags();
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let (ctx, state_ptr, inputs_ptr, outputs_ptr) = (params[0], params[1], params[2], params[3]);
+    let float = if width == 1 { F32 } else { F32X4 };
+    let lane_count = lanes.len();
+    let form = &lanes[0];
+
+    let frames = b.ins().load(I64, flags, ctx, CTX_FRAMES_OFFSET);
+    let clock = b.ins().load(I64, flags, ctx, CTX_CLOCK_OFFSET);
+    let table = |b: &mut FunctionBuilder, base: Value, slots: usize| -> Vec<Vec<Value>> {
+        (0..slots)
+            .map(|slot| {
+                (0..lane_count)
+                    .map(|lane| {
+                        let offset = ((slot * lane_count + lane) * 8) as i32;
+                        b.ins().load(I64, flags, base, offset)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let input_ptrs = table(&mut b, inputs_ptr, form.inputs.len());
+    let output_ptrs = table(&mut b, outputs_ptr, form.outputs.len());
+
+    let slot_bytes = (width * 4) as i32;
+    let state_vars: Vec<Variable> = (0..state.initial.len() / width)
+        .map(|slot| {
+            let var = b.declare_var(float);
+            let value = b
+                .ins()
+                .load(float, flags, state_ptr, slot as i32 * slot_bytes);
+            b.def_var(var, value);
+            var
+        })
+        .collect();
+    let counter = b.declare_var(I64);
+    let zero = b.ins().iconst(I64, 0);
+    b.def_var(counter, zero);
+
+    let body = b.create_block();
+    let exit = b.create_block();
+    let empty = b.ins().icmp_imm_u(IntCC::Equal, frames, 0);
+    b.ins().brif(empty, exit, &[], body, &[]);
+
+    b.switch_to_block(body);
+    let i = b.use_var(counter);
+    let offset = b.ins().ishl_imm_u(i, 2);
+    let mut e = Emit {
+        b: &mut b,
+        lanes: width,
+        fma,
+    };
+    let n = e.b.ins().iadd(clock, i);
+    let is_control = e.is_multiple(n, CONTROL_PERIOD);
+    let is_first = e.is_zero_i64(n);
+    let sample_clock = SampleClock {
+        is_control,
+        is_first,
+    };
+
+    let same_node_in_every_lane = |slot: usize| {
+        lanes
+            .iter()
+            .all(|lane| lane.inputs[slot] == form.inputs[slot])
+    };
+    let mut loaded: Vec<Option<Value>> = vec![None; form.inputs.len()];
+    let mut load_input = |e: &mut Emit, slot: usize| -> Value {
+        if let Some(value) = loaded[slot] {
+            return value;
+        }
+        let read = |e: &mut Emit, lane: usize| {
+            let address = e.b.ins().iadd(input_ptrs[slot][lane], offset);
+            e.b.ins().load(F32, flags, address, 0)
+        };
+        let value = if width == 1 {
+            read(e, 0)
+        } else if same_node_in_every_lane(slot) {
+            let scalar = read(e, 0);
+            e.b.ins().splat(F32X4, scalar)
+        } else {
+            let first = read(e, 0);
+            let mut vector = e.b.ins().scalar_to_vector(F32X4, first);
+            for lane in 1..width {
+                let scalar = if lane < lane_count {
+                    read(e, lane)
+                } else {
+                    first
+                };
+                vector = e.b.ins().insertlane(vector, scalar, lane as u8);
+            }
+            vector
+        };
+        loaded[slot] = Some(value);
+        value
+    };
+
+    let mut values: Vec<Option<Value>> = vec![None; form.roles.len()];
+    for (position, role) in form.roles.iter().enumerate() {
+        let value = match role {
+            Role::Const(_) => {
+                let per_lane: Vec<f32> = (0..width)
+                    .map(
+                        |lane| match lanes[lane.min(lane_count - 1)].roles[position] {
+                            Role::Const(value) => value,
+                            _ => 0.0,
+                        },
+                    )
+                    .collect();
+                e.per_lane(&per_lane)
+            }
+            Role::Input(slot) => load_input(&mut e, *slot),
+            Role::Compute { op, operands } => {
+                let args: Vec<Value> = if *op == Op::Delay1 {
+                    Vec::new()
+                } else {
+                    operands
+                        .iter()
+                        .map(|operand| match *operand {
+                            Operand::Node(p) => values[p].ok_or(JitError::OutOfOrder {
+                                node: form.nodes[position],
+                            }),
+                            Operand::Input(slot) => Ok(load_input(&mut e, slot)),
+                        })
+                        .collect::<Result<_, _>>()?
+                };
+                let slots = &state_vars[state.base[position]..][..state.count[position]];
+                nodes::lower(&mut e, op, &args, slots, &sample_clock, rate).ok_or_else(|| {
+                    JitError::Unsupported {
+                        node: form.nodes[position],
+                        op: op.name(),
+                    }
+                })?
+            }
+        };
+        values[position] = Some(value);
+    }
+
+    // Each `Delay1` remembers its input for the next sample.
+    for (position, role) in form.roles.iter().enumerate() {
+        if let Role::Compute {
+            op: Op::Delay1,
+            operands,
+        } = role
+        {
+            let source = match operands.first() {
+                Some(Operand::Node(p)) => values[*p],
+                Some(Operand::Input(slot)) => Some(load_input(&mut e, *slot)),
+                None => None,
+            }
+            .ok_or(JitError::OutOfOrder {
+                node: form.nodes[position],
+            })?;
+            e.b.def_var(state_vars[state.base[position]], source);
+        }
+    }
+
+    for (slot, &position) in form.outputs.iter().enumerate() {
+        let value = values[position].ok_or(JitError::OutOfOrder {
+            node: form.nodes[position],
+        })?;
+        for lane in 0..lane_count {
+            let scalar = if width == 1 {
+                value
+            } else {
+                e.b.ins().extractlane(value, lane as u8)
+            };
+            let address = e.b.ins().iadd(output_ptrs[slot][lane], offset);
+            e.b.ins().store(flags, scalar, address, 0);
+        }
+    }
+
+    let next = e.b.ins().iadd_imm_u(i, 1);
+    e.b.def_var(counter, next);
+    let more = e.b.ins().icmp(IntCC::UnsignedLessThan, next, frames);
+    e.b.ins().brif(more, body, &[], exit, &[]);
+    b.seal_block(body);
+
+    b.switch_to_block(exit);
+    b.seal_block(exit);
+    for (slot, &var) in state_vars.iter().enumerate() {
+        let value = b.use_var(var);
+        b.ins()
+            .store(flags, value, state_ptr, slot as i32 * slot_bytes);
+    }
+    b.ins().return_(&[]);
+    b.finalize(frontend);
+    Ok(())
+}

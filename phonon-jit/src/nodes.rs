@@ -1,0 +1,660 @@
+//! Per-sample code for each graph operation: how many state slots it keeps,
+//! what they start at, and the instructions for one sample. Each node here
+//! restates, in Cranelift instructions, the reference node of
+//! `phonon_ir::dsp` named in its doc line; the differential tests in
+//! `tests/nodes.rs` hold the two together. Not the loop around the nodes
+//! (see `kernel`).
+
+use crate::emit::Emit;
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_frontend::Variable;
+use phonon_ir::dsp::{svf, NodeKind, CONTROL_PERIOD};
+use phonon_ir::graph::Op;
+
+/// Whether the code generator has code for an operation.
+pub fn supports(op: &Op) -> bool {
+    use NodeKind as K;
+    match op {
+        Op::Dsp(kind) => !matches!(
+            kind,
+            K::Adsr | K::Ad | K::Ar | K::Delay | K::Reverb | K::Chorus | K::Compressor | K::Pan
+        ),
+        _ => true,
+    }
+}
+
+/// The state slots an operation keeps between samples (each slot is one
+/// `f32` per lane), and their values after `new`/`reset`. `seed` feeds the
+/// noise generators.
+pub fn initial_state(op: &Op, rate: f32, seed: u64) -> Vec<f32> {
+    use NodeKind as K;
+    match op {
+        Op::Delay1 => vec![0.0],
+        Op::Dsp(kind) => match kind {
+            K::Sine | K::Line => vec![0.0],
+            // phase, then the output line's slots 0..4 (slot 4 is always
+            // empty between samples).
+            K::Saw | K::Square | K::Pulse | K::Tri => vec![0.0; 5],
+            K::Noise => vec![f32::from_bits(xorshift_start(seed))],
+            K::Pink => {
+                let mut state = vec![0.0; 8];
+                state[0] = f32::from_bits(xorshift_start(seed));
+                state
+            }
+            K::Lpf | K::Hpf | K::Bpf | K::Notch | K::Rlpf | K::Rhpf => {
+                let (g, k) = svf::coefficients(rate, 1000.0, 0.707);
+                // ic1, ic2, g, k, g_step, k_step
+                vec![0.0, 0.0, g, k, 0.0, 0.0]
+            }
+            // countdown, held value
+            K::Bitcrush => vec![0.0, 0.0],
+            // last output, and 1 once there is one
+            K::Lag => vec![0.0, 0.0],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// The xorshift32 state after seeding, as `osc::Noise` seeds it: the seed
+/// through SplitMix64's finaliser, low bit forced so the state is nonzero.
+pub fn xorshift_start(seed: u64) -> u32 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z as u32) | 1
+}
+
+/// What one sample's code may ask about time.
+pub(crate) struct SampleClock {
+    /// Scalar `i8`: the absolute sample index is a multiple of
+    /// [`CONTROL_PERIOD`].
+    pub is_control: Value,
+    /// Scalar `i8`: the absolute sample index is 0.
+    pub is_first: Value,
+}
+
+/// Emits one sample of `op`; `args` are its inputs' values this sample and
+/// `state` its slots' variables. Returns the output value, or `None` for an
+/// operation this module has no code for (see [`supports`]; constants and
+/// external buffers are materialised by the kernel, not here).
+pub(crate) fn lower(
+    e: &mut Emit,
+    op: &Op,
+    args: &[Value],
+    state: &[Variable],
+    clock: &SampleClock,
+    rate: f32,
+) -> Option<Value> {
+    let value = match op {
+        Op::Add => e.add(args[0], args[1]),
+        Op::Sub => e.sub(args[0], args[1]),
+        Op::Mul => e.mul(args[0], args[1]),
+        Op::Div => {
+            let quotient = e.div(args[0], args[1]);
+            e.finite_or_zero(quotient)
+        }
+        Op::Neg => e.neg(args[0]),
+        Op::Delay1 => e.b.use_var(state[0]),
+        Op::PanLeft | Op::PanRight => pan(e, args[0], args[1], matches!(op, Op::PanLeft)),
+        Op::Dsp(kind) => dsp(e, *kind, args, state, clock, rate)?,
+        Op::Const(_) | Op::Control(_) | Op::Voices(_) | Op::CycleGate => return None,
+    };
+    Some(value)
+}
+
+fn dsp(
+    e: &mut Emit,
+    kind: NodeKind,
+    args: &[Value],
+    state: &[Variable],
+    clock: &SampleClock,
+    rate: f32,
+) -> Option<Value> {
+    use NodeKind as K;
+    let value = match kind {
+        K::Sine => sine(e, args[0], state, rate),
+        K::Saw => blep_osc(e, args[0], Shape::Saw, state, rate),
+        K::Square => {
+            let half = e.splat(0.5);
+            blep_osc(e, args[0], Shape::Pulse(half), state, rate)
+        }
+        K::Pulse => {
+            let width = e.clamp_finite(args[1], 0.0, 1.0);
+            blep_osc(e, args[0], Shape::Pulse(width), state, rate)
+        }
+        K::Tri => blep_osc(e, args[0], Shape::Tri, state, rate),
+        K::Noise => noise(e, state),
+        K::Pink => pink(e, state),
+        K::Lpf | K::Rlpf => svf_tick(e, args, svf::FilterMode::Lowpass, state, clock, rate),
+        K::Hpf | K::Rhpf => svf_tick(e, args, svf::FilterMode::Highpass, state, clock, rate),
+        K::Bpf => svf_tick(e, args, svf::FilterMode::Bandpass, state, clock, rate),
+        K::Notch => svf_tick(e, args, svf::FilterMode::Notch, state, clock, rate),
+        K::Gain => {
+            let y = e.mul(args[0], args[1]);
+            e.finite_or_zero(y)
+        }
+        K::Clip => clip(e, args[0], args[1], args[2]),
+        K::Tanh => {
+            let y = e.tanh(args[0]);
+            e.finite_or_zero(y)
+        }
+        K::Distortion => distortion(e, args[0], args[1], args[2]),
+        K::Bitcrush => bitcrush(e, args[0], args[1], args[2], state),
+        K::Line => line(e, args[0], args[1], args[2], state, rate),
+        K::Lag => lag(e, args[0], args[1], state, rate),
+        K::Mtof => {
+            let semitones = e.add_const(args[0], -69.0);
+            let octaves = e.mul_const(semitones, 1.0 / 12.0);
+            let ratio = e.exp2(octaves);
+            let hz = e.mul_const(ratio, 440.0);
+            e.finite_or_zero(hz)
+        }
+        K::Adsr | K::Ad | K::Ar | K::Delay | K::Reverb | K::Chorus | K::Compressor | K::Pan => {
+            return None
+        }
+    };
+    Some(value)
+}
+
+/// Phase increment per sample: `osc::phase_step`.
+fn phase_step(e: &mut Emit, freq: Value, rate: f32) -> Value {
+    let freq = e.clamp_finite(freq, 0.0, rate * 0.5);
+    let rate = e.splat(rate);
+    e.div(freq, rate)
+}
+
+/// `phase + dt`, wrapped back into `0..1` as the oscillators do.
+fn wrap_phase(e: &mut Emit, advanced: Value) -> Value {
+    let wrapped = e.add_const(advanced, -1.0);
+    let past_end = e.compare_const(FloatCC::GreaterThanOrEqual, advanced, 1.0);
+    e.select(past_end, wrapped, advanced)
+}
+
+/// `osc::Sine`.
+fn sine(e: &mut Emit, freq: Value, state: &[Variable], rate: f32) -> Value {
+    let phase = e.b.use_var(state[0]);
+    let y = e.sin_turns(phase);
+    let dt = phase_step(e, freq, rate);
+    let advanced = e.add(phase, dt);
+    let next = wrap_phase(e, advanced);
+    e.b.def_var(state[0], next);
+    y
+}
+
+/// The naive waveform of a band-limited oscillator.
+#[derive(Clone, Copy)]
+enum Shape {
+    Saw,
+    /// With its (already clamped) width.
+    Pulse(Value),
+    Tri,
+}
+
+/// A discontinuity: where in the phase, whether the value or the slope
+/// jumps, and by how much.
+struct Jump {
+    at: Value,
+    corner: bool,
+    height: Value,
+}
+
+/// `osc::BlepOsc::tick` for one of the shapes: naive value into the line,
+/// advance, every crossed jump's residual into slots 1..4, pop slot 0.
+fn blep_osc(e: &mut Emit, freq: Value, shape: Shape, state: &[Variable], rate: f32) -> Value {
+    let phase = e.b.use_var(state[0]);
+    // The output line: slots 0..4 from the state, slot 4 empty.
+    let mut slots: Vec<Value> = (1..5).map(|i| e.b.use_var(state[i])).collect();
+    let zero = e.splat(0.0);
+    slots.push(zero);
+    let dt = phase_step(e, freq, rate);
+
+    let (naive, jumps) = match shape {
+        Shape::Saw => {
+            let twice = e.mul_const(phase, 2.0);
+            let naive = e.add_const(twice, -1.0);
+            let (at, height) = (e.splat(1.0), e.splat(-2.0));
+            (
+                naive,
+                vec![Jump {
+                    at,
+                    corner: false,
+                    height,
+                }],
+            )
+        }
+        Shape::Pulse(width) => {
+            let below = e.compare(FloatCC::LessThan, phase, width);
+            let (high, low) = (e.splat(1.0), e.splat(-1.0));
+            let naive = e.select(below, high, low);
+            let (down, up) = (e.splat(-2.0), e.splat(2.0));
+            let one = e.splat(1.0);
+            let next_width = e.add(one, width);
+            let jumps = vec![
+                Jump {
+                    at: width,
+                    corner: false,
+                    height: down,
+                },
+                Jump {
+                    at: one,
+                    corner: false,
+                    height: up,
+                },
+                Jump {
+                    at: next_width,
+                    corner: false,
+                    height: down,
+                },
+            ];
+            (naive, jumps)
+        }
+        Shape::Tri => {
+            let rising = e.mul_const(phase, 4.0);
+            let four = e.splat(4.0);
+            let two = e.splat(2.0);
+            let falling = e.sub(two, rising);
+            let rising_again = e.sub(rising, four);
+            let first = e.compare_const(FloatCC::LessThan, phase, 0.25);
+            let middle = e.compare_const(FloatCC::LessThan, phase, 0.75);
+            let naive = e.select(middle, falling, rising_again);
+            let naive = e.select(first, rising, naive);
+            let bend = e.mul_const(dt, 8.0);
+            let minus_bend = e.neg(bend);
+            let corners = [(0.25, minus_bend), (0.75, bend), (1.25, minus_bend)];
+            let jumps = corners
+                .into_iter()
+                .map(|(at, height)| Jump {
+                    at: e.splat(at),
+                    corner: true,
+                    height,
+                })
+                .collect();
+            (naive, jumps)
+        }
+    };
+
+    slots[2] = e.add(slots[2], naive);
+    let advanced = e.add(phase, dt);
+    for jump in jumps {
+        let after_start = e.compare(FloatCC::LessThan, phase, jump.at);
+        let reached = e.compare(FloatCC::LessThanOrEqual, jump.at, advanced);
+        let crossed = e.and_masks(after_start, reached);
+        let past = e.sub(advanced, jump.at);
+        let since = e.div(past, dt);
+        let since = e.clamp_finite(since, 0.0, 1.0);
+        let residuals = if jump.corner {
+            blamp_residuals(e, since)
+        } else {
+            blep_residuals(e, since)
+        };
+        for (slot, residual) in slots[1..].iter_mut().zip(residuals) {
+            let scaled = e.mul(jump.height, residual);
+            let added = e.add(*slot, scaled);
+            *slot = e.select(crossed, added, *slot);
+        }
+    }
+    let next_phase = wrap_phase(e, advanced);
+
+    // Pop: the sample finished two steps ago leaves; the line moves on.
+    let out = slots[0];
+    let finite = e.is_finite(out);
+    let out = e.select(finite, out, zero);
+    let next_phase = e.select(finite, next_phase, zero);
+    e.b.def_var(state[0], next_phase);
+    for (i, &slot) in slots[1..].iter().enumerate() {
+        let kept = e.select(finite, slot, zero);
+        e.b.def_var(state[1 + i], kept);
+    }
+    out
+}
+
+/// `osc::blep_residual` at `x - 2, x - 1, x, x + 1` for `x` in `0..=1`: one
+/// polynomial piece per slot (the piece boundaries fall on the ends of the
+/// slot's range, where the pieces agree, except at `x = 1` for the second
+/// slot, where the reference takes the next piece).
+fn blep_residuals(e: &mut Emit, x: Value) -> [Value; 4] {
+    let x2 = e.mul(x, x);
+    let x3 = e.mul(x2, x);
+    let x4 = e.mul(x2, x2);
+    let first = e.mul_const(x4, 1.0 / 24.0);
+
+    // Second slot: t = x - 1 in -1..0.
+    let t = e.add_const(x, -1.0);
+    let t2 = e.mul(t, t);
+    let t3 = e.mul(t2, t);
+    let t4 = e.mul(t2, t2);
+    let half = e.splat(0.5);
+    let acc = e.fma_const(t, 2.0 / 3.0, half);
+    let acc = e.fma_const(t3, -1.0 / 3.0, acc);
+    let second = e.fma_const(t4, -1.0 / 8.0, acc);
+    let at_end = e.compare_const(FloatCC::Equal, x, 1.0);
+    let minus_half = e.splat(-0.5);
+    let second = e.select(at_end, minus_half, second);
+
+    // Third slot: x in 0..1.
+    let acc = e.fma_const(x, -2.0 / 3.0, half);
+    let acc = e.fma_const(x3, 1.0 / 3.0, acc);
+    let acc = e.fma_const(x4, -1.0 / 8.0, acc);
+    let third = e.neg(acc);
+
+    // Fourth slot: u = 1 - x.
+    let one = e.splat(1.0);
+    let u = e.sub(one, x);
+    let u2 = e.mul(u, u);
+    let u4 = e.mul(u2, u2);
+    let fourth = e.mul_const(u4, -1.0 / 24.0);
+    [first, second, third, fourth]
+}
+
+/// `osc::blamp_residual` at `x - 2, x - 1, x, x + 1` for `x` in `0..=1`
+/// (continuous, so each slot is one piece).
+fn blamp_residuals(e: &mut Emit, x: Value) -> [Value; 4] {
+    let outer = |e: &mut Emit, u: Value| {
+        let u2 = e.mul(u, u);
+        let u4 = e.mul(u2, u2);
+        let u5 = e.mul(u4, u);
+        e.mul_const(u5, 1.0 / 120.0)
+    };
+    let inner = |e: &mut Emit, a: Value| {
+        let a2 = e.mul(a, a);
+        let a4 = e.mul(a2, a2);
+        let a5 = e.mul(a4, a);
+        let base = e.splat(7.0 / 30.0);
+        let acc = e.fma_const(a, -0.5, base);
+        let acc = e.fma_const(a2, 1.0 / 3.0, acc);
+        let acc = e.fma_const(a4, -1.0 / 12.0, acc);
+        e.fma_const(a5, 1.0 / 40.0, acc)
+    };
+    let one = e.splat(1.0);
+    let mirrored = e.sub(one, x);
+    let first = outer(e, x);
+    let second = inner(e, mirrored);
+    let third = inner(e, x);
+    let fourth = outer(e, mirrored);
+    [first, second, third, fourth]
+}
+
+/// One xorshift32 step on the state in `slot`; returns `-1..1` like
+/// `XorShift32::next_bipolar`.
+fn xorshift_bipolar(e: &mut Emit, slot: Variable) -> Value {
+    let bits = e.b.use_var(slot);
+    let mut x = e.bitcast_to_int(bits);
+    let shifted = e.int_shl(x, 13);
+    x = e.int_xor(x, shifted);
+    let shifted = e.int_ushr(x, 17);
+    x = e.int_xor(x, shifted);
+    let shifted = e.int_shl(x, 5);
+    x = e.int_xor(x, shifted);
+    let stored = e.bitcast_to_float(x);
+    e.b.def_var(slot, stored);
+    let top = e.int_ushr(x, 8);
+    let top = e.int_to_float(top);
+    let unit = e.mul_const(top, 1.0 / (1u32 << 23) as f32);
+    e.add_const(unit, -1.0)
+}
+
+/// `osc::Noise`.
+fn noise(e: &mut Emit, state: &[Variable]) -> Value {
+    xorshift_bipolar(e, state[0])
+}
+
+/// `osc::Pink`: Kellet's six one-poles plus the direct terms.
+fn pink(e: &mut Emit, state: &[Variable]) -> Value {
+    const POLES: [(f32, f32); 6] = [
+        (0.99886, 0.0555179),
+        (0.99332, 0.0750759),
+        (0.96900, 0.153852),
+        (0.86650, 0.3104856),
+        (0.55000, 0.5329522),
+        (-0.7616, -0.0168980),
+    ];
+    let white = xorshift_bipolar(e, state[0]);
+    let mut sum = e.b.use_var(state[7]);
+    for (i, (pole, gain)) in POLES.into_iter().enumerate() {
+        let previous = e.b.use_var(state[1 + i]);
+        let driven = e.mul_const(white, gain);
+        let next = e.fma_const(previous, pole, driven);
+        let next = e.flush_denormal(next);
+        e.b.def_var(state[1 + i], next);
+        sum = e.add(sum, next);
+    }
+    let pink = e.fma_const(white, 0.5362, sum);
+    let last = e.mul_const(white, 0.115926);
+    e.b.def_var(state[7], last);
+    let scaled = e.mul_const(pink, phonon_ir::dsp::osc::Pink::SCALE);
+    let (lo, hi) = (e.splat(-1.0), e.splat(1.0));
+    let capped = e.min(scaled, hi);
+    e.max(capped, lo)
+}
+
+/// `svf::Svf::tick`: control-rate coefficients with their glide, then the
+/// trapezoidal SVF.
+fn svf_tick(
+    e: &mut Emit,
+    args: &[Value],
+    mode: svf::FilterMode,
+    state: &[Variable],
+    clock: &SampleClock,
+    rate: f32,
+) -> Value {
+    let (x, cutoff, q) = (args[0], args[1], args[2]);
+    let [ic1_var, ic2_var, g_var, k_var, g_step_var, k_step_var] =
+        [state[0], state[1], state[2], state[3], state[4], state[5]];
+
+    let control = e.b.create_block();
+    let first = e.b.create_block();
+    let glide = e.b.create_block();
+    let join = e.b.create_block();
+    e.b.ins().brif(clock.is_control, control, &[], join, &[]);
+    e.b.seal_block(control);
+
+    e.b.switch_to_block(control);
+    let top = svf::MAX_CUTOFF.min(0.45 * rate);
+    let fc = e.clamp_finite(cutoff, svf::MIN_CUTOFF, top);
+    let turns = e.mul_const(fc, 1.0 / rate);
+    let target_g = e.tan_half_turns(turns);
+    let q = e.clamp_finite(q, svf::MIN_Q, svf::MAX_Q);
+    let one = e.splat(1.0);
+    let target_k = e.div(one, q);
+    e.b.ins().brif(clock.is_first, first, &[], glide, &[]);
+    e.b.seal_block(first);
+    e.b.seal_block(glide);
+
+    e.b.switch_to_block(first);
+    e.b.def_var(g_var, target_g);
+    e.b.def_var(k_var, target_k);
+    e.b.ins().jump(join, &[]);
+
+    e.b.switch_to_block(glide);
+    let period = 1.0 / CONTROL_PERIOD as f32;
+    for (target, value_var, step_var) in
+        [(target_g, g_var, g_step_var), (target_k, k_var, k_step_var)]
+    {
+        let current = e.b.use_var(value_var);
+        let distance = e.sub(target, current);
+        let step = e.mul_const(distance, period);
+        e.b.def_var(step_var, step);
+    }
+    e.b.ins().jump(join, &[]);
+    e.b.seal_block(join);
+    e.b.switch_to_block(join);
+
+    let g = e.b.use_var(g_var);
+    let g_step = e.b.use_var(g_step_var);
+    let g = e.add(g, g_step);
+    e.b.def_var(g_var, g);
+    let k = e.b.use_var(k_var);
+    let k_step = e.b.use_var(k_step_var);
+    let k = e.add(k, k_step);
+    e.b.def_var(k_var, k);
+
+    let ic1 = e.b.use_var(ic1_var);
+    let ic2 = e.b.use_var(ic2_var);
+    let one = e.splat(1.0);
+    let g_plus_k = e.add(g, k);
+    let denominator = e.fma(g, g_plus_k, one);
+    let a1 = e.div(one, denominator);
+    let a2 = e.mul(g, a1);
+    let a3 = e.mul(g, a2);
+    let v3 = e.sub(x, ic2);
+    let a2v3 = e.mul(a2, v3);
+    let v1 = e.fma(a1, ic1, a2v3);
+    let a3v3 = e.mul(a3, v3);
+    let acc = e.fma(a2, ic1, a3v3);
+    let v2 = e.add(ic2, acc);
+    let minus_ic1 = e.neg(ic1);
+    let next_ic1 = e.fma_const(v1, 2.0, minus_ic1);
+    let next_ic1 = e.flush_denormal(next_ic1);
+    let minus_ic2 = e.neg(ic2);
+    let next_ic2 = e.fma_const(v2, 2.0, minus_ic2);
+    let next_ic2 = e.flush_denormal(next_ic2);
+
+    let y = match mode {
+        svf::FilterMode::Lowpass => v2,
+        svf::FilterMode::Bandpass => e.mul(k, v1),
+        svf::FilterMode::Notch => {
+            let band = e.mul(k, v1);
+            e.sub(x, band)
+        }
+        svf::FilterMode::Highpass => {
+            let band = e.mul(k, v1);
+            let notch = e.sub(x, band);
+            e.sub(notch, v2)
+        }
+    };
+    let finite_y = e.is_finite(y);
+    let finite_1 = e.is_finite(next_ic1);
+    let finite_2 = e.is_finite(next_ic2);
+    let finite = e.and_masks(finite_y, finite_1);
+    let finite = e.and_masks(finite, finite_2);
+    let zero = e.splat(0.0);
+    let next_ic1 = e.select(finite, next_ic1, zero);
+    let next_ic2 = e.select(finite, next_ic2, zero);
+    e.b.def_var(ic1_var, next_ic1);
+    e.b.def_var(ic2_var, next_ic2);
+    e.select(finite, y, zero)
+}
+
+/// `Rust`'s `a.min(b)`: a NaN `b` yields `a`.
+fn rust_min(e: &mut Emit, a: Value, b: Value) -> Value {
+    let smaller = e.compare(FloatCC::LessThan, b, a);
+    e.select(smaller, b, a)
+}
+
+/// `Rust`'s `a.max(b)`: a NaN `b` yields `a`.
+fn rust_max(e: &mut Emit, a: Value, b: Value) -> Value {
+    let larger = e.compare(FloatCC::GreaterThan, b, a);
+    e.select(larger, b, a)
+}
+
+/// `shape::Clip`.
+fn clip(e: &mut Emit, x: Value, lo: Value, hi: Value) -> Value {
+    let capped = rust_min(e, x, hi);
+    let y = rust_max(e, capped, lo);
+    // A NaN input outputs 0; so does any non-finite result.
+    e.finite_or_zero(y)
+}
+
+/// `shape::Distortion`.
+fn distortion(e: &mut Emit, x: Value, drive: Value, mix: Value) -> Value {
+    let drive = e.clamp_finite(drive, 1.0, 100.0);
+    let mix = e.clamp_finite(mix, 0.0, 1.0);
+    let driven = e.mul(drive, x);
+    let wet = e.tanh(driven);
+    let difference = e.sub(wet, x);
+    let y = e.fma(mix, difference, x);
+    e.finite_or_zero(y)
+}
+
+/// `shape::Bitcrush`: quantise on a countdown, hold in between.
+fn bitcrush(e: &mut Emit, x: Value, bits: Value, factor: Value, state: &[Variable]) -> Value {
+    let countdown = e.b.use_var(state[0]);
+    let held = e.b.use_var(state[1]);
+    let bits = e.clamp_finite(bits, 1.0, 24.0);
+    let exponent = e.add_const(bits, -1.0);
+    let levels = e.exp2(exponent);
+    let scaled = e.mul(x, levels);
+    let rounded = e.round_half_away(scaled);
+    let quantised = e.div(rounded, levels);
+    let take = e.compare_const(FloatCC::LessThanOrEqual, countdown, 0.0);
+    let held = e.select(take, quantised, held);
+    let factor = e.clamp_finite(factor, 1.0, f32::INFINITY);
+    let wound = e.add(countdown, factor);
+    let countdown = e.select(take, wound, countdown);
+    let countdown = e.add_const(countdown, -1.0);
+    let held_ok = e.is_finite(held);
+    let countdown_ok = e.is_finite(countdown);
+    let finite = e.and_masks(held_ok, countdown_ok);
+    let zero = e.splat(0.0);
+    let held = e.select(finite, held, zero);
+    let countdown = e.select(finite, countdown, zero);
+    e.b.def_var(state[0], countdown);
+    e.b.def_var(state[1], held);
+    held
+}
+
+/// `env::Line`.
+fn line(e: &mut Emit, from: Value, to: Value, secs: Value, state: &[Variable], rate: f32) -> Value {
+    let progress = e.b.use_var(state[0]);
+    let span = e.sub(to, from);
+    let y = e.fma(span, progress, from);
+    let secs = e.clamp_finite(secs, 0.0, f32::INFINITY);
+    let samples = e.mul_const(secs, rate);
+    let one = e.splat(1.0);
+    let samples = rust_max(e, samples, one);
+    let step = e.div(one, samples);
+    let next = e.add(progress, step);
+    let next = rust_min(e, next, one);
+    e.b.def_var(state[0], next);
+    e.finite_or_zero(y)
+}
+
+/// `env::Lag`: a one-pole toward the input, starting at the first input.
+fn lag(e: &mut Emit, x: Value, secs: Value, state: &[Variable], rate: f32) -> Value {
+    let secs = e.clamp_finite(secs, 0.0, f32::INFINITY);
+    let samples = e.mul_const(secs, rate);
+    let one = e.splat(1.0);
+    let per_sample = e.div(one, samples);
+    let exponent = e.mul_const(per_sample, 0.001f32.log2());
+    let b = e.exp2(exponent);
+    let positive = e.compare_const(FloatCC::GreaterThan, samples, 0.0);
+    let zero = e.splat(0.0);
+    let b = e.select(positive, b, zero);
+    let stored = e.b.use_var(state[0]);
+    let started = e.b.use_var(state[1]);
+    let has_previous = e.compare_const(FloatCC::Equal, started, 1.0);
+    let previous = e.select(has_previous, stored, x);
+    let gap = e.sub(previous, x);
+    let y = e.fma(b, gap, x);
+    let y = e.flush_denormal(y);
+    let finite = e.is_finite(y);
+    let y = e.select(finite, y, zero);
+    let started = e.select(finite, one, zero);
+    e.b.def_var(state[0], y);
+    e.b.def_var(state[1], started);
+    y
+}
+
+/// `Op::PanLeft`/`Op::PanRight`: `master::pan_gains` applied to `x`.
+fn pan(e: &mut Emit, x: Value, pos: Value, left: bool) -> Value {
+    let pos = e.clamp_finite(pos, -1.0, 1.0);
+    let shifted = e.add_const(pos, 1.0);
+    // theta / 2π in turns: (pos + 1) / 8.
+    let turns = e.mul_const(shifted, 0.125);
+    let turns = if left {
+        turns
+    } else {
+        let quarter = e.splat(0.25);
+        e.sub(quarter, turns)
+    };
+    let cosine = e.cos_turns(turns);
+    let gain = e.mul_const(cosine, std::f32::consts::SQRT_2);
+    let y = e.mul(x, gain);
+    let finite = e.is_finite(x);
+    let zero = e.splat(0.0);
+    let y = e.select(finite, y, zero);
+    e.finite_or_zero(y)
+}
