@@ -203,6 +203,79 @@ impl NativeCode {
     }
 }
 
+impl NativeCode {
+    /// Runs one block whose buffers all live in one `arena`: input and
+    /// output slot `j` start at `inputs[j]` / `outputs[j]` (in samples).
+    /// Checks that every buffer lies inside the arena; never allocates.
+    /// Buffers may overlap (the code reads and writes through raw pointers
+    /// derived from the one exclusive borrow of `arena`).
+    pub fn run_in_arena(
+        &mut self,
+        clock: u64,
+        frames: usize,
+        state: &mut [f32],
+        arena: &mut [f32],
+        inputs: &[usize],
+        outputs: &[usize],
+    ) -> Result<(), CallError> {
+        let layout = self.layout;
+        if state.len() != layout.state_len {
+            return Err(CallError::StateLength {
+                expected: layout.state_len,
+                got: state.len(),
+            });
+        }
+        if inputs.len() != layout.inputs {
+            return Err(CallError::InputCount {
+                expected: layout.inputs,
+                got: inputs.len(),
+            });
+        }
+        if outputs.len() != layout.outputs {
+            return Err(CallError::OutputCount {
+                expected: layout.outputs,
+                got: outputs.len(),
+            });
+        }
+        let fits = |start: usize| {
+            start
+                .checked_add(frames)
+                .is_some_and(|end| end <= arena.len())
+        };
+        if let Some(&start) = inputs.iter().chain(outputs).find(|&&start| !fits(start)) {
+            return Err(CallError::ShortBuffer {
+                frames,
+                len: arena.len().saturating_sub(start),
+            });
+        }
+        let base = arena.as_mut_ptr();
+        for (slot, &start) in self.input_table.iter_mut().zip(inputs) {
+            *slot = base.wrapping_add(start) as usize;
+        }
+        for (slot, &start) in self.output_table.iter_mut().zip(outputs) {
+            *slot = base.wrapping_add(start) as usize;
+        }
+        let ctx = BlockCtx {
+            frames: frames as u64,
+            clock,
+        };
+        // SAFETY: as in `run`, with every buffer checked to lie inside
+        // `arena` (start + frames <= len), whose exclusive borrow lasts for
+        // the call; all table pointers derive from that one borrow, so
+        // overlapping reads and writes through them are plain memory
+        // accesses with no Rust reference alive to alias.
+        unsafe {
+            (self.entry)(
+                &ctx,
+                state.as_mut_ptr(),
+                self.input_table.as_ptr() as *const *const f32,
+                self.output_table.as_ptr() as *const *mut f32,
+            );
+        }
+        Ok(())
+    }
+}
+
 impl Drop for NativeCode {
     fn drop(&mut self) {
         if let Some(module) = self.module.take() {

@@ -238,6 +238,25 @@ impl CompiledKernel {
     }
 }
 
+impl CompiledKernel {
+    /// Runs one block with every buffer in `arena` (see
+    /// `NativeCode::run_in_arena`): offsets in the orders of
+    /// [`Self::input_nodes`] and [`Self::output_nodes`].
+    pub fn process_in_arena(
+        &mut self,
+        clock: u64,
+        frames: usize,
+        state: &mut [f32],
+        arena: &mut [f32],
+        inputs: &[usize],
+        outputs: &[usize],
+    ) -> Result<(), JitError> {
+        self.code
+            .run_in_arena(clock, frames, state, arena, inputs, outputs)
+            .map_err(JitError::Call)
+    }
+}
+
 /// Where each position's state slots live, and their initial values.
 struct StatePlan {
     /// First slot of each position (meaningful where it has slots).
