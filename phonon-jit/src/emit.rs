@@ -18,9 +18,9 @@
 //! - [`Emit::tanh`]: `1 - 2 / (e^(2|x|) + 1)` with the sign of `x`, through
 //!   [`Emit::exp2`]; absolute error below 3e-7.
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::types::{F32, F32X4, I32, I32X4, I64};
-use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::types::{F32, F32X4, I32, I32X4};
+use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
 use std::f32::consts::{LN_2, LOG2_E, TAU};
 
@@ -31,6 +31,50 @@ pub(crate) struct Emit<'a, 'b> {
     pub lanes: usize,
     /// Whether the host has fused multiply-add (Cranelift never fuses on its own).
     pub fma: bool,
+    pub constants: &'b mut ConstantPool,
+}
+
+/// Float constants, kept in the state memory after the state slots and
+/// loaded where used. Built as immediates, Cranelift would hoist every
+/// constant out of the sample loop and, with only 16 vector registers,
+/// spill most of them; a load right at the use folds into the instruction
+/// as a memory operand instead.
+#[derive(Debug)]
+pub(crate) struct ConstantPool {
+    /// Where the pool starts in the state memory, in bytes.
+    pub base: i32,
+    /// `lanes` values per entry.
+    pub values: Vec<f32>,
+    lanes: usize,
+    /// The state pointer the pool (and memory-resident state) is addressed
+    /// from.
+    pub pointer: Value,
+}
+
+impl ConstantPool {
+    pub fn new(base: i32, lanes: usize, pointer: Value) -> ConstantPool {
+        ConstantPool {
+            base,
+            values: Vec::new(),
+            lanes,
+            pointer,
+        }
+    }
+
+    /// The byte offset of an entry holding `values` (one per lane).
+    fn offset_of(&mut self, values: &[f32]) -> i32 {
+        let existing = self.values.chunks(self.lanes).position(|entry| {
+            entry
+                .iter()
+                .zip(values)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        });
+        let index = existing.unwrap_or_else(|| {
+            self.values.extend_from_slice(values);
+            self.values.len() / self.lanes - 1
+        });
+        self.base + (index * self.lanes * 4) as i32
+    }
 }
 
 /// Flags for loads and stores of buffers the caller vouches for (see `call`).
@@ -61,22 +105,17 @@ impl<'a, 'b> Emit<'a, 'b> {
     }
 
     pub fn splat(&mut self, value: f32) -> Value {
-        let scalar = self.b.ins().f32const(value);
-        if self.lanes == 1 {
-            scalar
-        } else {
-            self.b.ins().splat(F32X4, scalar)
-        }
+        let values = vec![value; self.lanes];
+        self.per_lane(&values)
     }
 
     /// A constant that may differ per lane (`values.len() == lanes`).
     pub fn per_lane(&mut self, values: &[f32]) -> Value {
-        if values.iter().all(|v| v.to_bits() == values[0].to_bits()) {
-            return self.splat(values[0]);
-        }
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let constant = self.b.func.dfg.constants.insert(ConstantData::from(bytes));
-        self.b.ins().vconst(F32X4, constant)
+        let offset = self.constants.offset_of(values);
+        let ty = self.float_type();
+        let pointer = self.constants.pointer;
+        let movable = buffer_flags().with_readonly().with_can_move();
+        self.b.ins().load(ty, movable, pointer, offset)
     }
 
     fn splat_int(&mut self, value: i32) -> Value {
@@ -86,6 +125,18 @@ impl<'a, 'b> Emit<'a, 'b> {
         } else {
             self.b.ins().splat(I32X4, scalar)
         }
+    }
+
+    /// A state slot kept in memory (see `nodes::memory_slots`).
+    pub fn load_state(&mut self, offset: i32) -> Value {
+        let ty = self.float_type();
+        let pointer = self.constants.pointer;
+        self.b.ins().load(ty, buffer_flags(), pointer, offset)
+    }
+
+    pub fn store_state(&mut self, value: Value, offset: i32) {
+        let pointer = self.constants.pointer;
+        self.b.ins().store(buffer_flags(), value, pointer, offset);
     }
 
     pub fn add(&mut self, a: Value, b: Value) -> Value {
@@ -355,16 +406,5 @@ impl<'a, 'b> Emit<'a, 'b> {
     pub fn int_to_float(&mut self, a: Value) -> Value {
         let ty = self.float_type();
         self.b.ins().fcvt_from_sint(ty, a)
-    }
-
-    /// A scalar `i8` that is true when the 64-bit `a & mask == 0`.
-    pub fn is_multiple(&mut self, a: Value, power_of_two: u64) -> Value {
-        let low = self.b.ins().band_imm_u(a, (power_of_two - 1) as i64);
-        self.b.ins().icmp_imm_u(IntCC::Equal, low, 0)
-    }
-
-    pub fn is_zero_i64(&mut self, a: Value) -> Value {
-        debug_assert_eq!(self.b.func.dfg.value_type(a), I64);
-        self.b.ins().icmp_imm_u(IntCC::Equal, a, 0)
     }
 }

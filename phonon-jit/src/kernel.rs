@@ -4,13 +4,15 @@
 //! kernels to pack (see `pack_lanes`).
 
 use crate::call::{Layout, NativeCode, CTX_CLOCK_OFFSET, CTX_FRAMES_OFFSET};
-use crate::emit::{buffer_flags, Emit};
+use crate::emit::{buffer_flags, ConstantPool, Emit};
 use crate::lanes::{LaneForm, Operand, Role};
-use crate::nodes::{self, SampleClock};
+use crate::nodes::{self, NodeState, SampleClock};
 use crate::JitError;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, F32X4, I64};
-use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFuncName, Value};
+use cranelift_codegen::ir::{
+    AbiParam, Function, InstBuilder, Signature, StackSlotData, StackSlotKind, UserFuncName, Value,
+};
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
@@ -29,6 +31,7 @@ pub const PACK_WIDTH: usize = 4;
 pub struct JitModule {
     isa: OwnedTargetIsa,
     fma: bool,
+    disassemble: bool,
 }
 
 impl std::fmt::Debug for JitModule {
@@ -80,7 +83,18 @@ impl JitModule {
             .isa_flags()
             .iter()
             .any(|flag| flag.name == "has_fma" && flag.as_bool() == Some(true));
-        Ok(JitModule { isa, fma })
+        Ok(JitModule {
+            isa,
+            fma,
+            disassemble: false,
+        })
+    }
+
+    /// Keeps the machine code of every function as text (see
+    /// [`CompiledKernel::disassembly`]); costs compile time.
+    pub fn with_disassembly(mut self, on: bool) -> JitModule {
+        self.disassemble = on;
+        self
     }
 
     /// Whether the host fuses multiply-add (the code uses `fma` if so).
@@ -123,13 +137,13 @@ impl JitModule {
                 }
             }
         }
-        let state = StatePlan::new(lanes, width, options);
+        let mut state = StatePlan::new(lanes, width, options);
         let mut signature = Signature::new(self.isa.default_call_conv());
         for _ in 0..4 {
             signature.params.push(AbiParam::new(I64));
         }
         let mut function = Function::with_name_signature(UserFuncName::default(), signature);
-        build_function(
+        let constants = build_function(
             &mut function,
             lanes,
             width,
@@ -138,6 +152,7 @@ impl JitModule {
             options.rate,
             self.isa.frontend_config(),
         )?;
+        state.initial.extend(constants);
         let clif = function.display().to_string();
 
         let builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
@@ -146,9 +161,15 @@ impl JitModule {
             .declare_anonymous_function(&function.signature)
             .map_err(|e| JitError::Codegen(e.to_string()))?;
         let mut context = Context::for_function(function);
+        context.set_disasm(self.disassemble);
         module
             .define_function(id, &mut context)
             .map_err(|e| JitError::Codegen(format!("{e:?}")))?;
+        let disassembly = if self.disassemble {
+            context.compiled_code().and_then(|code| code.vcode.clone())
+        } else {
+            None
+        };
         let layout = Layout {
             state_len: state.initial.len(),
             inputs: first.inputs.len() * lanes.len(),
@@ -162,6 +183,7 @@ impl JitModule {
             width,
             initial_state: state.initial,
             clif,
+            disassembly,
             compile_time: started.elapsed(),
         })
     }
@@ -175,6 +197,7 @@ pub struct CompiledKernel {
     width: usize,
     initial_state: Vec<f32>,
     clif: String,
+    disassembly: Option<String>,
     compile_time: Duration,
 }
 
@@ -216,6 +239,11 @@ impl CompiledKernel {
     /// The Cranelift IR of the function, before machine lowering.
     pub fn clif(&self) -> &str {
         &self.clif
+    }
+
+    /// The machine code as text, when the module was asked to keep it.
+    pub fn disassembly(&self) -> Option<&str> {
+        self.disassembly.as_deref()
     }
 
     pub fn compile_time(&self) -> Duration {
@@ -262,7 +290,9 @@ struct StatePlan {
     /// First slot of each position (meaningful where it has slots).
     base: Vec<usize>,
     count: Vec<usize>,
-    /// `slot * width + lane`.
+    /// Per slot: kept in memory rather than in a register across samples.
+    in_memory: Vec<bool>,
+    /// `slot * width + lane`; the constant pool is appended after building.
     initial: Vec<f32>,
 }
 
@@ -272,6 +302,7 @@ impl StatePlan {
         let mut base = Vec::with_capacity(positions);
         let mut count = Vec::with_capacity(positions);
         let mut initial = Vec::new();
+        let mut in_memory = Vec::new();
         for position in 0..positions {
             let per_lane: Vec<Vec<f32>> = (0..width)
                 .map(|lane| {
@@ -286,6 +317,11 @@ impl StatePlan {
                 })
                 .collect();
             let slots = per_lane[0].len();
+            let memory = match &lanes[0].roles[position] {
+                Role::Compute { op, .. } => nodes::memory_slots(op),
+                _ => 0,
+            };
+            in_memory.extend((0..slots).map(|slot| slot + memory >= slots));
             base.push(initial.len() / width);
             count.push(slots);
             for slot in 0..slots {
@@ -295,6 +331,7 @@ impl StatePlan {
         StatePlan {
             base,
             count,
+            in_memory,
             initial,
         }
     }
@@ -309,7 +346,7 @@ fn build_function(
     fma: bool,
     rate: f32,
     frontend: TargetFrontendConfig,
-) -> Result<(), JitError> {
+) -> Result<Vec<f32>, JitError> {
     let mut builder_context = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(function, &mut builder_context);
     let flags = buffer_flags();
@@ -341,166 +378,255 @@ fn build_function(
     let output_ptrs = table(&mut b, outputs_ptr, form.outputs.len());
 
     let slot_bytes = (width * 4) as i32;
-    let state_vars: Vec<Variable> = (0..state.initial.len() / width)
+    let state_vars: Vec<Option<Variable>> = (0..state.initial.len() / width)
         .map(|slot| {
+            if state.in_memory[slot] {
+                return None;
+            }
             let var = b.declare_var(float);
             let value = b
                 .ins()
                 .load(float, flags, state_ptr, slot as i32 * slot_bytes);
             b.def_var(var, value);
-            var
+            Some(var)
         })
         .collect();
+    // The constant pool is addressed through a pointer reloaded from the
+    // stack each sample. Constants then load from a loop-varying address
+    // and may be marked movable (so each load sits at its use and folds into
+    // the instruction) without Cranelift hoisting them all out of the loop
+    // into registers it does not have.
+    let pool_slot =
+        b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+    b.ins().stack_store(I64, state_ptr, pool_slot, 0);
     let counter = b.declare_var(I64);
     let zero = b.ins().iconst(I64, 0);
     b.def_var(counter, zero);
 
-    let body = b.create_block();
+    // The loop: a header that asks whether this sample is a control point,
+    // two straight-line copies of the sample's code (with and without the
+    // control-rate work), and a latch. Straight-line bodies let Cranelift
+    // place every value next to its use instead of holding it across a
+    // branch.
+    let header = b.create_block();
+    let control_body = b.create_block();
+    let plain_body = b.create_block();
+    let latch = b.create_block();
     let exit = b.create_block();
     let empty = b.ins().icmp_imm_u(IntCC::Equal, frames, 0);
-    b.ins().brif(empty, exit, &[], body, &[]);
+    b.ins().brif(empty, exit, &[], header, &[]);
 
-    b.switch_to_block(body);
+    b.switch_to_block(header);
+    let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
     let i = b.use_var(counter);
     let offset = b.ins().ishl_imm_u(i, 2);
-    let mut e = Emit {
-        b: &mut b,
-        lanes: width,
-        fma,
-    };
-    let n = e.b.ins().iadd(clock, i);
-    let is_control = e.is_multiple(n, CONTROL_PERIOD);
-    let is_first = e.is_zero_i64(n);
-    let sample_clock = SampleClock {
-        is_control,
-        is_first,
-    };
+    let n = b.ins().iadd(clock, i);
+    let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
+    let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
+    b.ins().brif(is_control, control_body, &[], plain_body, &[]);
+    b.seal_block(control_body);
+    b.seal_block(plain_body);
 
-    let same_node_in_every_lane = |slot: usize| {
-        lanes
-            .iter()
-            .all(|lane| lane.inputs[slot] == form.inputs[slot])
+    let mut constants = ConstantPool::new((state.initial.len() * 4) as i32, width, pool_ptr);
+    let sample = SampleCode {
+        lanes,
+        width,
+        input_ptrs: &input_ptrs,
+        output_ptrs: &output_ptrs,
+        offset,
+        state,
+        state_vars: &state_vars,
+        slot_bytes,
+        rate,
     };
-    let mut loaded: Vec<Option<Value>> = vec![None; form.inputs.len()];
-    let mut load_input = |e: &mut Emit, slot: usize| -> Value {
-        if let Some(value) = loaded[slot] {
-            return value;
-        }
-        let read = |e: &mut Emit, lane: usize| {
-            let address = e.b.ins().iadd(input_ptrs[slot][lane], offset);
-            e.b.ins().load(F32, flags, address, 0)
-        };
-        let value = if width == 1 {
-            read(e, 0)
-        } else if same_node_in_every_lane(slot) {
-            let scalar = read(e, 0);
-            e.b.ins().splat(F32X4, scalar)
+    for (block, control) in [(control_body, true), (plain_body, false)] {
+        b.switch_to_block(block);
+        let is_first = if control {
+            Some(b.ins().icmp_imm_u(IntCC::Equal, n, 0))
         } else {
-            let first = read(e, 0);
-            let mut vector = e.b.ins().scalar_to_vector(F32X4, first);
-            for lane in 1..width {
-                let scalar = if lane < lane_count {
-                    read(e, lane)
-                } else {
-                    first
-                };
-                vector = e.b.ins().insertlane(vector, scalar, lane as u8);
-            }
-            vector
+            None
         };
-        loaded[slot] = Some(value);
-        value
-    };
-
-    let mut values: Vec<Option<Value>> = vec![None; form.roles.len()];
-    for (position, role) in form.roles.iter().enumerate() {
-        let value = match role {
-            Role::Const(_) => {
-                let per_lane: Vec<f32> = (0..width)
-                    .map(
-                        |lane| match lanes[lane.min(lane_count - 1)].roles[position] {
-                            Role::Const(value) => value,
-                            _ => 0.0,
-                        },
-                    )
-                    .collect();
-                e.per_lane(&per_lane)
-            }
-            Role::Input(slot) => load_input(&mut e, *slot),
-            Role::Compute { op, operands } => {
-                let args: Vec<Value> = if *op == Op::Delay1 {
-                    Vec::new()
-                } else {
-                    operands
-                        .iter()
-                        .map(|operand| match *operand {
-                            Operand::Node(p) => values[p].ok_or(JitError::OutOfOrder {
-                                node: form.nodes[position],
-                            }),
-                            Operand::Input(slot) => Ok(load_input(&mut e, slot)),
-                        })
-                        .collect::<Result<_, _>>()?
-                };
-                let slots = &state_vars[state.base[position]..][..state.count[position]];
-                nodes::lower(&mut e, op, &args, slots, &sample_clock, rate).ok_or_else(|| {
-                    JitError::Unsupported {
-                        node: form.nodes[position],
-                        op: op.name(),
-                    }
-                })?
-            }
+        let mut e = Emit {
+            b: &mut b,
+            lanes: width,
+            fma,
+            constants: &mut constants,
         };
-        values[position] = Some(value);
+        sample.emit(&mut e, &SampleClock { control: is_first })?;
+        b.ins().jump(latch, &[]);
     }
+    b.seal_block(latch);
 
-    // Each `Delay1` remembers its input for the next sample.
-    for (position, role) in form.roles.iter().enumerate() {
-        if let Role::Compute {
-            op: Op::Delay1,
-            operands,
-        } = role
-        {
-            let source = match operands.first() {
-                Some(Operand::Node(p)) => values[*p],
-                Some(Operand::Input(slot)) => Some(load_input(&mut e, *slot)),
-                None => None,
-            }
-            .ok_or(JitError::OutOfOrder {
-                node: form.nodes[position],
-            })?;
-            e.b.def_var(state_vars[state.base[position]], source);
-        }
-    }
-
-    for (slot, &position) in form.outputs.iter().enumerate() {
-        let value = values[position].ok_or(JitError::OutOfOrder {
-            node: form.nodes[position],
-        })?;
-        for lane in 0..lane_count {
-            let scalar = if width == 1 {
-                value
-            } else {
-                e.b.ins().extractlane(value, lane as u8)
-            };
-            let address = e.b.ins().iadd(output_ptrs[slot][lane], offset);
-            e.b.ins().store(flags, scalar, address, 0);
-        }
-    }
-
-    let next = e.b.ins().iadd_imm_u(i, 1);
-    e.b.def_var(counter, next);
-    let more = e.b.ins().icmp(IntCC::UnsignedLessThan, next, frames);
-    e.b.ins().brif(more, body, &[], exit, &[]);
-    b.seal_block(body);
+    b.switch_to_block(latch);
+    let next = b.ins().iadd_imm_u(i, 1);
+    b.def_var(counter, next);
+    let more = b.ins().icmp(IntCC::UnsignedLessThan, next, frames);
+    b.ins().brif(more, header, &[], exit, &[]);
+    b.seal_block(header);
 
     b.switch_to_block(exit);
     b.seal_block(exit);
-    for (slot, &var) in state_vars.iter().enumerate() {
+    for (slot, var) in state_vars.iter().enumerate() {
+        let Some(var) = *var else { continue };
         let value = b.use_var(var);
         b.ins()
             .store(flags, value, state_ptr, slot as i32 * slot_bytes);
     }
     b.ins().return_(&[]);
     b.finalize(frontend);
-    Ok(())
+    Ok(constants.values)
+}
+
+/// The code of one sample: every node of the kernel in order, the `Delay1`
+/// updates and the output stores.
+struct SampleCode<'k> {
+    lanes: &'k [LaneForm],
+    width: usize,
+    input_ptrs: &'k [Vec<Value>],
+    output_ptrs: &'k [Vec<Value>],
+    /// Byte offset of this sample in every buffer.
+    offset: Value,
+    state: &'k StatePlan,
+    state_vars: &'k [Option<Variable>],
+    slot_bytes: i32,
+    rate: f32,
+}
+
+impl SampleCode<'_> {
+    fn emit(&self, e: &mut Emit, sample_clock: &SampleClock) -> Result<(), JitError> {
+        let (lanes, width, state, state_vars) =
+            (self.lanes, self.width, self.state, self.state_vars);
+        let (input_ptrs, output_ptrs, offset) = (self.input_ptrs, self.output_ptrs, self.offset);
+        let (slot_bytes, rate, flags) = (self.slot_bytes, self.rate, buffer_flags());
+        let form = &lanes[0];
+        let lane_count = lanes.len();
+        let same_node_in_every_lane = |slot: usize| {
+            self.lanes
+                .iter()
+                .all(|lane| lane.inputs[slot] == form.inputs[slot])
+        };
+        let mut loaded: Vec<Option<Value>> = vec![None; form.inputs.len()];
+        let mut load_input = |e: &mut Emit, slot: usize| -> Value {
+            if let Some(value) = loaded[slot] {
+                return value;
+            }
+            let read = |e: &mut Emit, lane: usize| {
+                let address = e.b.ins().iadd(input_ptrs[slot][lane], offset);
+                // Inputs are never written during the call, so the load may
+                // move to its first use instead of holding a register.
+                let movable = flags.with_readonly().with_can_move();
+                e.b.ins().load(F32, movable, address, 0)
+            };
+            let value = if width == 1 {
+                read(e, 0)
+            } else if same_node_in_every_lane(slot) {
+                let scalar = read(e, 0);
+                e.b.ins().splat(F32X4, scalar)
+            } else {
+                let first = read(e, 0);
+                let mut vector = e.b.ins().scalar_to_vector(F32X4, first);
+                for lane in 1..width {
+                    let scalar = if lane < lane_count {
+                        read(e, lane)
+                    } else {
+                        first
+                    };
+                    vector = e.b.ins().insertlane(vector, scalar, lane as u8);
+                }
+                vector
+            };
+            loaded[slot] = Some(value);
+            value
+        };
+
+        let mut values: Vec<Option<Value>> = vec![None; form.roles.len()];
+        for (position, role) in form.roles.iter().enumerate() {
+            let value = match role {
+                Role::Const(_) => {
+                    let per_lane: Vec<f32> = (0..width)
+                        .map(
+                            |lane| match lanes[lane.min(lane_count - 1)].roles[position] {
+                                Role::Const(value) => value,
+                                _ => 0.0,
+                            },
+                        )
+                        .collect();
+                    e.per_lane(&per_lane)
+                }
+                Role::Input(slot) => load_input(e, *slot),
+                Role::Compute { op, operands } => {
+                    let args: Vec<Value> = if *op == Op::Delay1 {
+                        Vec::new()
+                    } else {
+                        operands
+                            .iter()
+                            .map(|operand| match *operand {
+                                Operand::Node(p) => values[p].ok_or(JitError::OutOfOrder {
+                                    node: form.nodes[position],
+                                }),
+                                Operand::Input(slot) => Ok(load_input(e, slot)),
+                            })
+                            .collect::<Result<_, _>>()?
+                    };
+                    let slots = state.base[position]..state.base[position] + state.count[position];
+                    let registers: Vec<Variable> =
+                        slots.clone().filter_map(|slot| state_vars[slot]).collect();
+                    let memory: Vec<i32> = slots
+                        .filter(|&slot| state.in_memory[slot])
+                        .map(|slot| slot as i32 * slot_bytes)
+                        .collect();
+                    let node_state = NodeState {
+                        registers: &registers,
+                        memory: &memory,
+                    };
+                    nodes::lower(e, op, &args, &node_state, &sample_clock, rate).ok_or_else(
+                        || JitError::Unsupported {
+                            node: form.nodes[position],
+                            op: op.name(),
+                        },
+                    )?
+                }
+            };
+            values[position] = Some(value);
+        }
+
+        // Each `Delay1` remembers its input for the next sample.
+        for (position, role) in form.roles.iter().enumerate() {
+            if let Role::Compute {
+                op: Op::Delay1,
+                operands,
+            } = role
+            {
+                let source = match operands.first() {
+                    Some(Operand::Node(p)) => values[*p],
+                    Some(Operand::Input(slot)) => Some(load_input(e, *slot)),
+                    None => None,
+                }
+                .ok_or(JitError::OutOfOrder {
+                    node: form.nodes[position],
+                })?;
+                let remembered = state_vars[state.base[position]].ok_or(JitError::OutOfOrder {
+                    node: form.nodes[position],
+                })?;
+                e.b.def_var(remembered, source);
+            }
+        }
+
+        for (slot, &position) in form.outputs.iter().enumerate() {
+            let value = values[position].ok_or(JitError::OutOfOrder {
+                node: form.nodes[position],
+            })?;
+            for lane in 0..lane_count {
+                let scalar = if width == 1 {
+                    value
+                } else {
+                    e.b.ins().extractlane(value, lane as u8)
+                };
+                let address = e.b.ins().iadd(output_ptrs[slot][lane], offset);
+                e.b.ins().store(flags, scalar, address, 0);
+            }
+        }
+
+        Ok(())
+    }
 }

@@ -57,6 +57,26 @@ pub fn initial_state(op: &Op, rate: f32, seed: u64) -> Vec<f32> {
     }
 }
 
+/// How many of an operation's last state slots live in memory instead of
+/// registers: values read every sample but written rarely (the SVF's glide
+/// steps, set once per control period), which would otherwise hold a vector
+/// register through the whole loop.
+pub fn memory_slots(op: &Op) -> usize {
+    use NodeKind as K;
+    match op {
+        Op::Dsp(K::Lpf | K::Hpf | K::Bpf | K::Notch | K::Rlpf | K::Rhpf) => 2,
+        _ => 0,
+    }
+}
+
+/// A node's state as its code sees it.
+pub(crate) struct NodeState<'s> {
+    /// Variables of the register slots, in slot order.
+    pub registers: &'s [Variable],
+    /// Byte offsets in the state memory of the memory slots, in order.
+    pub memory: &'s [i32],
+}
+
 /// The xorshift32 state after seeding, as `osc::Noise` seeds it: the seed
 /// through SplitMix64's finaliser, low bit forced so the state is nonzero.
 pub fn xorshift_start(seed: u64) -> u32 {
@@ -69,11 +89,10 @@ pub fn xorshift_start(seed: u64) -> u32 {
 
 /// What one sample's code may ask about time.
 pub(crate) struct SampleClock {
-    /// Scalar `i8`: the absolute sample index is a multiple of
-    /// [`CONTROL_PERIOD`].
-    pub is_control: Value,
-    /// Scalar `i8`: the absolute sample index is 0.
-    pub is_first: Value,
+    /// On a control sample (absolute index a multiple of
+    /// [`CONTROL_PERIOD`]): a scalar `i8`, true when the index is 0. `None`
+    /// on every other sample.
+    pub control: Option<Value>,
 }
 
 /// Emits one sample of `op`; `args` are its inputs' values this sample and
@@ -84,10 +103,11 @@ pub(crate) fn lower(
     e: &mut Emit,
     op: &Op,
     args: &[Value],
-    state: &[Variable],
+    node_state: &NodeState,
     clock: &SampleClock,
     rate: f32,
 ) -> Option<Value> {
+    let state = node_state.registers;
     let value = match op {
         Op::Add => e.add(args[0], args[1]),
         Op::Sub => e.sub(args[0], args[1]),
@@ -99,7 +119,7 @@ pub(crate) fn lower(
         Op::Neg => e.neg(args[0]),
         Op::Delay1 => e.b.use_var(state[0]),
         Op::PanLeft | Op::PanRight => pan(e, args[0], args[1], matches!(op, Op::PanLeft)),
-        Op::Dsp(kind) => dsp(e, *kind, args, state, clock, rate)?,
+        Op::Dsp(kind) => dsp(e, *kind, args, node_state, clock, rate)?,
         Op::Const(_) | Op::Control(_) | Op::Voices(_) | Op::CycleGate => return None,
     };
     Some(value)
@@ -109,11 +129,12 @@ fn dsp(
     e: &mut Emit,
     kind: NodeKind,
     args: &[Value],
-    state: &[Variable],
+    node_state: &NodeState,
     clock: &SampleClock,
     rate: f32,
 ) -> Option<Value> {
     use NodeKind as K;
+    let state = node_state.registers;
     let value = match kind {
         K::Sine => sine(e, args[0], state, rate),
         K::Saw => blep_osc(e, args[0], Shape::Saw, state, rate),
@@ -128,10 +149,10 @@ fn dsp(
         K::Tri => blep_osc(e, args[0], Shape::Tri, state, rate),
         K::Noise => noise(e, state),
         K::Pink => pink(e, state),
-        K::Lpf | K::Rlpf => svf_tick(e, args, svf::FilterMode::Lowpass, state, clock, rate),
-        K::Hpf | K::Rhpf => svf_tick(e, args, svf::FilterMode::Highpass, state, clock, rate),
-        K::Bpf => svf_tick(e, args, svf::FilterMode::Bandpass, state, clock, rate),
-        K::Notch => svf_tick(e, args, svf::FilterMode::Notch, state, clock, rate),
+        K::Lpf | K::Rlpf => svf_tick(e, args, svf::FilterMode::Lowpass, node_state, clock, rate),
+        K::Hpf | K::Rhpf => svf_tick(e, args, svf::FilterMode::Highpass, node_state, clock, rate),
+        K::Bpf => svf_tick(e, args, svf::FilterMode::Bandpass, node_state, clock, rate),
+        K::Notch => svf_tick(e, args, svf::FilterMode::Notch, node_state, clock, rate),
         K::Gain => {
             let y = e.mul(args[0], args[1]);
             e.finite_or_zero(y)
@@ -436,58 +457,46 @@ fn svf_tick(
     e: &mut Emit,
     args: &[Value],
     mode: svf::FilterMode,
-    state: &[Variable],
+    node_state: &NodeState,
     clock: &SampleClock,
     rate: f32,
 ) -> Value {
     let (x, cutoff, q) = (args[0], args[1], args[2]);
-    let [ic1_var, ic2_var, g_var, k_var, g_step_var, k_step_var] =
-        [state[0], state[1], state[2], state[3], state[4], state[5]];
+    let state = node_state.registers;
+    let [ic1_var, ic2_var, g_var, k_var] = [state[0], state[1], state[2], state[3]];
+    let [g_step_at, k_step_at] = [node_state.memory[0], node_state.memory[1]];
 
-    let control = e.b.create_block();
-    let first = e.b.create_block();
-    let glide = e.b.create_block();
-    let join = e.b.create_block();
-    e.b.ins().brif(clock.is_control, control, &[], join, &[]);
-    e.b.seal_block(control);
-
-    e.b.switch_to_block(control);
-    let top = svf::MAX_CUTOFF.min(0.45 * rate);
-    let fc = e.clamp_finite(cutoff, svf::MIN_CUTOFF, top);
-    let turns = e.mul_const(fc, 1.0 / rate);
-    let target_g = e.tan_half_turns(turns);
-    let q = e.clamp_finite(q, svf::MIN_Q, svf::MAX_Q);
-    let one = e.splat(1.0);
-    let target_k = e.div(one, q);
-    e.b.ins().brif(clock.is_first, first, &[], glide, &[]);
-    e.b.seal_block(first);
-    e.b.seal_block(glide);
-
-    e.b.switch_to_block(first);
-    e.b.def_var(g_var, target_g);
-    e.b.def_var(k_var, target_k);
-    e.b.ins().jump(join, &[]);
-
-    e.b.switch_to_block(glide);
-    let period = 1.0 / CONTROL_PERIOD as f32;
-    for (target, value_var, step_var) in
-        [(target_g, g_var, g_step_var), (target_k, k_var, k_step_var)]
-    {
-        let current = e.b.use_var(value_var);
-        let distance = e.sub(target, current);
-        let step = e.mul_const(distance, period);
-        e.b.def_var(step_var, step);
+    if let Some(is_first) = clock.control {
+        let top = svf::MAX_CUTOFF.min(0.45 * rate);
+        let fc = e.clamp_finite(cutoff, svf::MIN_CUTOFF, top);
+        let turns = e.mul_const(fc, 1.0 / rate);
+        let target_g = e.tan_half_turns(turns);
+        let q = e.clamp_finite(q, svf::MIN_Q, svf::MAX_Q);
+        let one = e.splat(1.0);
+        let target_k = e.div(one, q);
+        // On sample 0 the coefficients jump to the target (the steps stay
+        // 0); on later control samples they glide there over the period.
+        let period = 1.0 / CONTROL_PERIOD as f32;
+        for (target, value_var, step_at) in
+            [(target_g, g_var, g_step_at), (target_k, k_var, k_step_at)]
+        {
+            let current = e.b.use_var(value_var);
+            let distance = e.sub(target, current);
+            let glide = e.mul_const(distance, period);
+            let old_step = e.load_state(step_at);
+            let step = e.b.ins().select(is_first, old_step, glide);
+            e.store_state(step, step_at);
+            let value = e.b.ins().select(is_first, target, current);
+            e.b.def_var(value_var, value);
+        }
     }
-    e.b.ins().jump(join, &[]);
-    e.b.seal_block(join);
-    e.b.switch_to_block(join);
 
     let g = e.b.use_var(g_var);
-    let g_step = e.b.use_var(g_step_var);
+    let g_step = e.load_state(g_step_at);
     let g = e.add(g, g_step);
     e.b.def_var(g_var, g);
     let k = e.b.use_var(k_var);
-    let k_step = e.b.use_var(k_step_var);
+    let k_step = e.load_state(k_step_at);
     let k = e.add(k, k_step);
     e.b.def_var(k_var, k);
 
