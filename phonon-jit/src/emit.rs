@@ -211,6 +211,15 @@ impl<'a, 'b> Emit<'a, 'b> {
         self.b.ins().band(a, b)
     }
 
+    /// A scalar that is nonzero when any lane of `mask` is set (for `brif`).
+    pub fn any_lane(&mut self, mask: Value) -> Value {
+        if self.lanes == 1 {
+            mask
+        } else {
+            self.b.ins().vhigh_bits(I32, mask)
+        }
+    }
+
     /// Per lane: `mask ? a : b`.
     pub fn select(&mut self, mask: Value, a: Value, b: Value) -> Value {
         if self.lanes == 1 {

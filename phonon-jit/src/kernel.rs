@@ -111,33 +111,47 @@ impl JitModule {
         packed: bool,
         options: KernelOptions,
     ) -> Result<CompiledKernel, JitError> {
+        self.compile_fused(&[lanes.to_vec()], packed, options)
+    }
+
+    /// Compiles several lane groups (each one kernel or up to
+    /// [`PACK_WIDTH`] isomorphic ones) into one function whose sample loop
+    /// runs them all: their loop-carried chains are independent, so the
+    /// CPU overlaps them. Keep it to two or three packed groups: Cranelift
+    /// has 16 vector registers.
+    pub fn compile_fused(
+        &self,
+        groups: &[Vec<LaneForm>],
+        packed: bool,
+        options: KernelOptions,
+    ) -> Result<CompiledKernel, JitError> {
         let started = Instant::now();
-        let first = lanes.first().ok_or(JitError::NoLanes)?;
-        let width = if packed || lanes.len() > 1 {
+        if groups.is_empty() {
+            return Err(JitError::NoLanes);
+        }
+        let width = if packed || groups.iter().any(|lanes| lanes.len() > 1) {
             PACK_WIDTH
         } else {
             1
         };
-        if lanes.len() > width {
-            return Err(JitError::TooManyLanes(lanes.len()));
+        for lanes in groups {
+            check_group(lanes, width)?;
         }
-        if let Some(odd) = lanes.iter().find(|lane| !first.same_shape(lane)) {
-            return Err(JitError::NotIsomorphic {
-                first: first.nodes.first().copied(),
-                other: odd.nodes.first().copied(),
-            });
+        let mut plans = Vec::with_capacity(groups.len());
+        let mut slot_base = 0;
+        for lanes in groups {
+            let plan = StatePlan::new(lanes, width, options, slot_base);
+            slot_base += plan.initial.len() / width;
+            plans.push(plan);
         }
-        for (position, role) in first.roles.iter().enumerate() {
-            if let Role::Compute { op, .. } = role {
-                if !nodes::supports(op) {
-                    return Err(JitError::Unsupported {
-                        node: first.nodes[position],
-                        op: op.name(),
-                    });
-                }
-            }
-        }
-        let mut state = StatePlan::new(lanes, width, options);
+        let mut initial: Vec<f32> = plans
+            .iter()
+            .flat_map(|p| p.initial.iter().copied())
+            .collect();
+        let in_memory: Vec<bool> = plans
+            .iter()
+            .flat_map(|p| p.in_memory.iter().copied())
+            .collect();
         let mut signature = Signature::new(self.isa.default_call_conv());
         for _ in 0..4 {
             signature.params.push(AbiParam::new(I64));
@@ -145,14 +159,18 @@ impl JitModule {
         let mut function = Function::with_name_signature(UserFuncName::default(), signature);
         let constants = build_function(
             &mut function,
-            lanes,
-            width,
-            &state,
+            &FunctionPlan {
+                groups,
+                plans: &plans,
+                in_memory: &in_memory,
+                state_len: initial.len(),
+                width,
+            },
             self.fma,
             options.rate,
             self.isa.frontend_config(),
         )?;
-        state.initial.extend(constants);
+        initial.extend(constants);
         let clif = function.display().to_string();
 
         let builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
@@ -171,17 +189,17 @@ impl JitModule {
             None
         };
         let layout = Layout {
-            state_len: state.initial.len(),
-            inputs: first.inputs.len() * lanes.len(),
-            outputs: first.outputs.len() * lanes.len(),
+            state_len: initial.len(),
+            inputs: groups.iter().map(|g| g[0].inputs.len() * g.len()).sum(),
+            outputs: groups.iter().map(|g| g[0].outputs.len() * g.len()).sum(),
         };
         let code =
             NativeCode::finish(module, id, layout).map_err(|e| JitError::Codegen(e.to_string()))?;
         Ok(CompiledKernel {
             code,
-            lanes: lanes.to_vec(),
+            groups: groups.to_vec(),
             width,
-            initial_state: state.initial,
+            initial_state: initial,
             clif,
             disassembly,
             compile_time: started.elapsed(),
@@ -189,11 +207,36 @@ impl JitModule {
     }
 }
 
+/// Checks that a lane group can be one `width`-lane slice of a function.
+fn check_group(lanes: &[LaneForm], width: usize) -> Result<(), JitError> {
+    let first = lanes.first().ok_or(JitError::NoLanes)?;
+    if lanes.len() > width {
+        return Err(JitError::TooManyLanes(lanes.len()));
+    }
+    if let Some(odd) = lanes.iter().find(|lane| !first.same_shape(lane)) {
+        return Err(JitError::NotIsomorphic {
+            first: first.nodes.first().copied(),
+            other: odd.nodes.first().copied(),
+        });
+    }
+    for (position, role) in first.roles.iter().enumerate() {
+        if let Role::Compute { op, .. } = role {
+            if !nodes::supports(op) {
+                return Err(JitError::Unsupported {
+                    node: first.nodes[position],
+                    op: op.name(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A compiled kernel (or packed group) with what a caller needs to run it.
 #[derive(Debug)]
 pub struct CompiledKernel {
     code: NativeCode,
-    lanes: Vec<LaneForm>,
+    groups: Vec<Vec<LaneForm>>,
     width: usize,
     initial_state: Vec<f32>,
     clif: String,
@@ -202,9 +245,10 @@ pub struct CompiledKernel {
 }
 
 impl CompiledKernel {
-    /// The kernels this function computes, one per lane.
-    pub fn lanes(&self) -> &[LaneForm] {
-        &self.lanes
+    /// The kernels this function computes: lane groups, one kernel per
+    /// lane.
+    pub fn groups(&self) -> &[Vec<LaneForm>] {
+        &self.groups
     }
 
     /// 1 for scalar code, [`PACK_WIDTH`] for `f32x4` code.
@@ -219,20 +263,28 @@ impl CompiledKernel {
     }
 
     /// The nodes whose buffers `process` reads, in the order it wants them
-    /// (input slot by slot, lane by lane within a slot).
+    /// (group by group; within a group input slot by slot, lane by lane
+    /// within a slot).
     pub fn input_nodes(&self) -> Vec<NodeId> {
-        let slots = self.lanes[0].inputs.len();
-        (0..slots)
-            .flat_map(|slot| self.lanes.iter().map(move |lane| lane.inputs[slot]))
+        self.groups
+            .iter()
+            .flat_map(|lanes| {
+                (0..lanes[0].inputs.len())
+                    .flat_map(move |slot| lanes.iter().map(move |lane| lane.inputs[slot]))
+            })
             .collect()
     }
 
     /// The nodes whose buffers `process` writes, in order (as for inputs).
     pub fn output_nodes(&self) -> Vec<NodeId> {
-        let slots = &self.lanes[0].outputs;
-        slots
+        self.groups
             .iter()
-            .flat_map(|&position| self.lanes.iter().map(move |lane| lane.nodes[position]))
+            .flat_map(|lanes| {
+                lanes[0]
+                    .outputs
+                    .iter()
+                    .flat_map(move |&position| lanes.iter().map(move |lane| lane.nodes[position]))
+            })
             .collect()
     }
 
@@ -290,14 +342,33 @@ struct StatePlan {
     /// First slot of each position (meaningful where it has slots).
     base: Vec<usize>,
     count: Vec<usize>,
-    /// Per slot: kept in memory rather than in a register across samples.
+    /// Per slot of this group: kept in memory rather than in a register
+    /// across samples.
     in_memory: Vec<bool>,
-    /// `slot * width + lane`; the constant pool is appended after building.
+    /// This group's slots, `slot * width + lane`.
     initial: Vec<f32>,
 }
 
+/// Everything `build_function` lays out.
+struct FunctionPlan<'p> {
+    groups: &'p [Vec<LaneForm>],
+    plans: &'p [StatePlan],
+    /// Per slot of the whole function.
+    in_memory: &'p [bool],
+    /// State slots of the whole function times the width (the constant pool
+    /// follows).
+    state_len: usize,
+    width: usize,
+}
+
 impl StatePlan {
-    fn new(lanes: &[LaneForm], width: usize, options: KernelOptions) -> StatePlan {
+    /// The plan of one lane group whose slots start at `slot_base`.
+    fn new(
+        lanes: &[LaneForm],
+        width: usize,
+        options: KernelOptions,
+        slot_base: usize,
+    ) -> StatePlan {
         let positions = lanes[0].roles.len();
         let mut base = Vec::with_capacity(positions);
         let mut count = Vec::with_capacity(positions);
@@ -322,7 +393,7 @@ impl StatePlan {
                 _ => 0,
             };
             in_memory.extend((0..slots).map(|slot| slot + memory >= slots));
-            base.push(initial.len() / width);
+            base.push(slot_base + initial.len() / width);
             count.push(slots);
             for slot in 0..slots {
                 initial.extend(per_lane.iter().map(|values| values[slot]));
@@ -340,9 +411,7 @@ impl StatePlan {
 /// Writes the block function for `lanes` into `function`.
 fn build_function(
     function: &mut Function,
-    lanes: &[LaneForm],
-    width: usize,
-    state: &StatePlan,
+    plan: &FunctionPlan,
     fma: bool,
     rate: f32,
     frontend: TargetFrontendConfig,
@@ -356,31 +425,39 @@ fn build_function(
     b.seal_block(entry);
     let params = b.block_params(entry).to_vec();
     let (ctx, state_ptr, inputs_ptr, outputs_ptr) = (params[0], params[1], params[2], params[3]);
+    let width = plan.width;
     let float = if width == 1 { F32 } else { F32X4 };
-    let lane_count = lanes.len();
-    let form = &lanes[0];
 
     let frames = b.ins().load(I64, flags, ctx, CTX_FRAMES_OFFSET);
     let clock = b.ins().load(I64, flags, ctx, CTX_CLOCK_OFFSET);
-    let table = |b: &mut FunctionBuilder, base: Value, slots: usize| -> Vec<Vec<Value>> {
+    // Each group's pointers follow the previous group's in the tables.
+    let table = |b: &mut FunctionBuilder, base: Value, first: usize, slots: usize, lanes: usize| {
         (0..slots)
             .map(|slot| {
-                (0..lane_count)
+                (0..lanes)
                     .map(|lane| {
-                        let offset = ((slot * lane_count + lane) * 8) as i32;
+                        let offset = ((first + slot * lanes + lane) * 8) as i32;
                         b.ins().load(I64, flags, base, offset)
                     })
                     .collect()
             })
-            .collect()
+            .collect::<Vec<Vec<Value>>>()
     };
-    let input_ptrs = table(&mut b, inputs_ptr, form.inputs.len());
-    let output_ptrs = table(&mut b, outputs_ptr, form.outputs.len());
+    let (mut first_input, mut first_output) = (0, 0);
+    let mut tables = Vec::with_capacity(plan.groups.len());
+    for lanes in plan.groups {
+        let (inputs, outputs) = (lanes[0].inputs.len(), lanes[0].outputs.len());
+        let input_ptrs = table(&mut b, inputs_ptr, first_input, inputs, lanes.len());
+        let output_ptrs = table(&mut b, outputs_ptr, first_output, outputs, lanes.len());
+        first_input += inputs * lanes.len();
+        first_output += outputs * lanes.len();
+        tables.push((input_ptrs, output_ptrs));
+    }
 
     let slot_bytes = (width * 4) as i32;
-    let state_vars: Vec<Option<Variable>> = (0..state.initial.len() / width)
+    let state_vars: Vec<Option<Variable>> = (0..plan.state_len / width)
         .map(|slot| {
-            if state.in_memory[slot] {
+            if plan.in_memory[slot] {
                 return None;
             }
             let var = b.declare_var(float);
@@ -427,18 +504,25 @@ fn build_function(
     b.seal_block(control_body);
     b.seal_block(plain_body);
 
-    let mut constants = ConstantPool::new((state.initial.len() * 4) as i32, width, pool_ptr);
-    let sample = SampleCode {
-        lanes,
-        width,
-        input_ptrs: &input_ptrs,
-        output_ptrs: &output_ptrs,
-        offset,
-        state,
-        state_vars: &state_vars,
-        slot_bytes,
-        rate,
-    };
+    let mut constants = ConstantPool::new((plan.state_len * 4) as i32, width, pool_ptr);
+    let samples: Vec<SampleCode> = plan
+        .groups
+        .iter()
+        .zip(plan.plans)
+        .zip(&tables)
+        .map(|((lanes, state), (input_ptrs, output_ptrs))| SampleCode {
+            lanes,
+            width,
+            input_ptrs,
+            output_ptrs,
+            offset,
+            state,
+            in_memory: plan.in_memory,
+            state_vars: &state_vars,
+            slot_bytes,
+            rate,
+        })
+        .collect();
     for (block, control) in [(control_body, true), (plain_body, false)] {
         b.switch_to_block(block);
         let is_first = if control {
@@ -452,7 +536,9 @@ fn build_function(
             fma,
             constants: &mut constants,
         };
-        sample.emit(&mut e, &SampleClock { control: is_first })?;
+        for sample in &samples {
+            sample.emit(&mut e, &SampleClock { control: is_first })?;
+        }
         b.ins().jump(latch, &[]);
     }
     b.seal_block(latch);
@@ -487,6 +573,8 @@ struct SampleCode<'k> {
     /// Byte offset of this sample in every buffer.
     offset: Value,
     state: &'k StatePlan,
+    /// Per slot of the whole function.
+    in_memory: &'k [bool],
     state_vars: &'k [Option<Variable>],
     slot_bytes: i32,
     rate: f32,
@@ -572,7 +660,7 @@ impl SampleCode<'_> {
                     let registers: Vec<Variable> =
                         slots.clone().filter_map(|slot| state_vars[slot]).collect();
                     let memory: Vec<i32> = slots
-                        .filter(|&slot| state.in_memory[slot])
+                        .filter(|&slot| self.in_memory[slot])
                         .map(|slot| slot as i32 * slot_bytes)
                         .collect();
                     let node_state = NodeState {

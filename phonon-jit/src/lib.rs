@@ -21,7 +21,7 @@ pub mod program;
 pub use call::{BlockCtx, CallError, Layout};
 pub use kernel::{CompiledKernel, JitModule, KernelOptions, PACK_WIDTH};
 pub use lanes::LaneForm;
-pub use pack_lanes::{pack_lanes, packing_summary, LaneGroup};
+pub use pack_lanes::{fuse_groups, pack_lanes, packing_summary, LaneGroup};
 pub use program::{clif_text, JitProgram};
 
 use phonon_ir::graph::NodeId;

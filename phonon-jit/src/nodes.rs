@@ -299,10 +299,35 @@ fn blep_osc(e: &mut Emit, freq: Value, shape: Shape, state: &[Variable], rate: f
 
     slots[2] = e.add(slots[2], naive);
     let advanced = e.add(phase, dt);
-    for jump in jumps {
-        let after_start = e.compare(FloatCC::LessThan, phase, jump.at);
-        let reached = e.compare(FloatCC::LessThanOrEqual, jump.at, advanced);
-        let crossed = e.and_masks(after_start, reached);
+    let crossings: Vec<Value> = jumps
+        .iter()
+        .map(|jump| {
+            let after_start = e.compare(FloatCC::LessThan, phase, jump.at);
+            let reached = e.compare(FloatCC::LessThanOrEqual, jump.at, advanced);
+            e.and_masks(after_start, reached)
+        })
+        .collect();
+    // A jump is crossed about once a period: its residuals are computed in
+    // a block that most samples branch around.
+    let mut any = crossings[0];
+    for &crossed in &crossings[1..] {
+        any = e.b.ins().bor(any, crossed);
+    }
+    let any = e.any_lane(any);
+    let line: Vec<Variable> = slots[1..]
+        .iter()
+        .map(|&slot| {
+            let var = e.b.declare_var(e.float_type());
+            e.b.def_var(var, slot);
+            var
+        })
+        .collect();
+    let correct = e.b.create_block();
+    let join = e.b.create_block();
+    e.b.ins().brif(any, correct, &[], join, &[]);
+    e.b.seal_block(correct);
+    e.b.switch_to_block(correct);
+    for (jump, crossed) in jumps.iter().zip(crossings) {
         let past = e.sub(advanced, jump.at);
         let since = e.div(past, dt);
         let since = e.clamp_finite(since, 0.0, 1.0);
@@ -311,11 +336,19 @@ fn blep_osc(e: &mut Emit, freq: Value, shape: Shape, state: &[Variable], rate: f
         } else {
             blep_residuals(e, since)
         };
-        for (slot, residual) in slots[1..].iter_mut().zip(residuals) {
+        for (&var, residual) in line.iter().zip(residuals) {
+            let slot = e.b.use_var(var);
             let scaled = e.mul(jump.height, residual);
-            let added = e.add(*slot, scaled);
-            *slot = e.select(crossed, added, *slot);
+            let added = e.add(slot, scaled);
+            let slot = e.select(crossed, added, slot);
+            e.b.def_var(var, slot);
         }
+    }
+    e.b.ins().jump(join, &[]);
+    e.b.seal_block(join);
+    e.b.switch_to_block(join);
+    for (slot, &var) in slots[1..].iter_mut().zip(&line) {
+        *slot = e.b.use_var(var);
     }
     let next_phase = wrap_phase(e, advanced);
 

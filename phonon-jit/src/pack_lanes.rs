@@ -82,29 +82,67 @@ pub fn pack_lanes(staged: &StagedProgram, pack: bool) -> Vec<LaneGroup> {
     groups
 }
 
-/// The packing as text: one line per function with its stage, width,
-/// kernels and operation chain.
-pub fn packing_summary(staged: &StagedProgram, groups: &[LaneGroup]) -> String {
+/// Packed groups fused into one function, at most this many: each adds
+/// its loop-carried vectors to the loop (about ten for `saw # lpf`), and
+/// Cranelift keeps 16 vector registers.
+pub const GROUPS_PER_FUNCTION: usize = 2;
+
+/// Puts consecutive packed groups of the same stage together, up to
+/// `per_function`, so that one sample loop runs their independent chains
+/// side by side; scalar groups stay alone.
+pub fn fuse_groups(groups: Vec<LaneGroup>, per_function: usize) -> Vec<Vec<LaneGroup>> {
+    let mut functions: Vec<Vec<LaneGroup>> = Vec::new();
+    for group in groups {
+        match functions.last_mut() {
+            Some(last)
+                if group.packed()
+                    && last.len() < per_function
+                    && last[0].packed()
+                    && last[0].stage == group.stage =>
+            {
+                last.push(group)
+            }
+            _ => functions.push(vec![group]),
+        }
+    }
+    functions
+}
+
+/// The packing as text: one line per function with its stage, width, and
+/// each group's kernels and operation chain.
+pub fn packing_summary(staged: &StagedProgram, functions: &[Vec<LaneGroup>]) -> String {
     let mut text = String::new();
+    let groups: Vec<&LaneGroup> = functions.iter().flatten().collect();
     let packed = groups.iter().filter(|g| g.packed()).count();
     let lanes: usize = groups.iter().map(|g| g.kernels.len()).sum();
     let _ = writeln!(
         text,
-        "{} kernels in {} functions ({} packed f32x4, {} scalar)",
+        "{} kernels in {} groups ({} packed f32x4, {} scalar) in {} functions",
         lanes,
         groups.len(),
         packed,
-        groups.len() - packed
+        groups.len() - packed,
+        functions.len()
     );
-    for (f, group) in groups.iter().enumerate() {
-        let kernels: Vec<String> = group.kernels.iter().map(|k| k.to_string()).collect();
+    for (f, function) in functions.iter().enumerate() {
+        let parts: Vec<String> = function
+            .iter()
+            .map(|group| {
+                let kernels: Vec<String> = group.kernels.iter().map(|k| k.to_string()).collect();
+                format!(
+                    "[{}]: {}",
+                    kernels.join(" "),
+                    group.forms[0].signature(&staged.graph)
+                )
+            })
+            .collect();
+        let packed = function[0].packed();
         let _ = writeln!(
             text,
-            "f{f} {} {} [{}]: {}",
-            group.stage,
-            if group.packed() { "f32x4" } else { "f32  " },
-            kernels.join(" "),
-            group.forms[0].signature(&staged.graph)
+            "f{f} {} {} {}",
+            function[0].stage,
+            if packed { "f32x4" } else { "f32  " },
+            parts.join(" + ")
         );
     }
     text

@@ -5,7 +5,8 @@
 //! gates) into [`JitProgram::buffer_mut`] before each block.
 
 use crate::kernel::{CompiledKernel, JitModule, KernelOptions};
-use crate::pack_lanes::{pack_lanes, packing_summary, LaneGroup};
+use crate::lanes::LaneForm;
+use crate::pack_lanes::{fuse_groups, pack_lanes, packing_summary, LaneGroup, GROUPS_PER_FUNCTION};
 use crate::JitError;
 use phonon_ir::graph::{NodeId, StagedProgram};
 use std::fmt::Write;
@@ -24,7 +25,8 @@ struct Function {
 #[derive(Debug)]
 pub struct JitProgram {
     functions: Vec<Function>,
-    groups: Vec<LaneGroup>,
+    /// Per function, its lane groups.
+    groups: Vec<Vec<LaneGroup>>,
     summary: String,
     /// Every buffer a function reads or writes, `max_frames` apart.
     arena: Vec<f32>,
@@ -45,11 +47,15 @@ impl JitProgram {
         pack: bool,
         max_frames: usize,
     ) -> Result<JitProgram, JitError> {
-        let groups = pack_lanes(staged, pack);
+        let groups = fuse_groups(pack_lanes(staged, pack), GROUPS_PER_FUNCTION);
         let summary = packing_summary(staged, &groups);
         let kernels = groups
             .iter()
-            .map(|group| jit.compile(&group.forms, group.packed(), options))
+            .map(|function| {
+                let forms: Vec<Vec<LaneForm>> =
+                    function.iter().map(|group| group.forms.clone()).collect();
+                jit.compile_fused(&forms, function[0].packed(), options)
+            })
             .collect::<Result<Vec<_>, _>>()?;
 
         let node_count = staged.graph.nodes.len();
@@ -146,7 +152,8 @@ impl JitProgram {
         self.clock = 0;
     }
 
-    pub fn groups(&self) -> &[LaneGroup] {
+    /// Per function, the lane groups it runs.
+    pub fn groups(&self) -> &[Vec<LaneGroup>] {
         &self.groups
     }
 
