@@ -112,8 +112,8 @@ impl NativeCode {
         mut module: JITModule,
         id: FuncId,
         layout: Layout,
-    ) -> Result<NativeCode, ModuleError> {
-        module.finalize_definitions()?;
+    ) -> Result<NativeCode, Box<ModuleError>> {
+        module.finalize_definitions().map_err(Box::new)?;
         let address = module.get_finalized_function(id);
         // SAFETY: `address` is the entry of function `id`, finalised (made
         // executable) just above, and compiled from a Cranelift signature of

@@ -14,9 +14,11 @@
 //!   least 0.156 there).
 //! - [`Emit::exp2`]: `2^round(x)` built from the exponent bits times the
 //!   degree-6 Taylor polynomial of `e^(f ln 2)` for `f` in `-0.5..0.5`:
-//!   relative error below 3e-7, and exact at integers.
+//!   relative error below 3e-7 for an exact argument, and exact at integers
+//!   (`mtof`, whose argument `(m - 69) / 12` is itself rounded to `f32`,
+//!   measures within 1e-6 of the exact frequency).
 //! - [`Emit::tanh`]: `1 - 2 / (e^(2|x|) + 1)` with the sign of `x`, through
-//!   [`Emit::exp2`]; absolute error below 3e-7.
+//!   [`Emit::exp2`]; absolute error below 3e-7 (tested on `-10..10`).
 
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::types::{F32, F32X4, I32, I32X4};

@@ -667,7 +667,7 @@ impl SampleCode<'_> {
                         registers: &registers,
                         memory: &memory,
                     };
-                    nodes::lower(e, op, &args, &node_state, &sample_clock, rate).ok_or_else(
+                    nodes::lower(e, op, &args, &node_state, sample_clock, rate).ok_or_else(
                         || JitError::Unsupported {
                             node: form.nodes[position],
                             op: op.name(),
@@ -704,13 +704,13 @@ impl SampleCode<'_> {
             let value = values[position].ok_or(JitError::OutOfOrder {
                 node: form.nodes[position],
             })?;
-            for lane in 0..lane_count {
+            for (lane, &pointer) in output_ptrs[slot].iter().enumerate() {
                 let scalar = if width == 1 {
                     value
                 } else {
                     e.b.ins().extractlane(value, lane as u8)
                 };
-                let address = e.b.ins().iadd(output_ptrs[slot][lane], offset);
+                let address = e.b.ins().iadd(pointer, offset);
                 e.b.ins().store(flags, scalar, address, 0);
             }
         }

@@ -377,3 +377,92 @@ fn line_lag_and_mtof_match_reference() {
     let notes: Vec<f32> = (0..LEN).map(|i| 20.0 + (i % 100) as f32 * 0.97).collect();
     check_scaled(NodeKind::Mtof, &[vec![notes]], 1e-6, true);
 }
+
+/// Runs one memoryless node over `input` with constant parameters.
+fn run_shaper(kind: NodeKind, input: &[f32]) -> Vec<f32> {
+    let (graph, kernels) = graph_of(kind, 1);
+    let last = *kernels[0].last().unwrap();
+    let form = LaneForm::analyse(&graph, &kernels[0], &|id| id == last);
+    let jit = JitModule::host().unwrap();
+    let mut kernel = jit
+        .compile(
+            &[form],
+            false,
+            KernelOptions {
+                rate: RATE,
+                seed: 0,
+            },
+        )
+        .unwrap();
+    let mut state = kernel.initial_state();
+    let mut out = vec![0.0; input.len()];
+    kernel
+        .process(0, input.len(), &mut state, &[input], &mut [&mut out])
+        .unwrap();
+    out
+}
+
+#[test]
+fn approximations_stay_within_their_documented_bounds() {
+    let grid: Vec<f32> = (0..20_001).map(|i| -10.0 + i as f32 * 0.001).collect();
+    let tanh = run_shaper(NodeKind::Tanh, &grid);
+    let worst = grid
+        .iter()
+        .zip(&tanh)
+        .map(|(&x, &y)| (f64::from(x).tanh() - f64::from(y)).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 3e-7, "tanh error {worst}");
+
+    let notes: Vec<f32> = (0..20_000).map(|i| i as f32 * 0.01).collect();
+    let hz = run_shaper(NodeKind::Mtof, &notes);
+    let worst = notes
+        .iter()
+        .zip(&hz)
+        .map(|(&m, &y)| {
+            let exact = 440.0 * 2f64.powf((f64::from(m) - 69.0) / 12.0);
+            (exact - f64::from(y)).abs() / exact
+        })
+        .fold(0.0, f64::max);
+    // 2^x itself is within 3e-7; rounding `(m - 69) / 12` to f32 first
+    // adds up to 4e-7 (the reference rounds the same way).
+    assert!(worst < 1e-6, "mtof relative error {worst}");
+}
+
+#[test]
+fn calls_with_wrong_buffers_are_refused() {
+    let (graph, kernels) = graph_of(NodeKind::Gain, 1);
+    let last = *kernels[0].last().unwrap();
+    let form = LaneForm::analyse(&graph, &kernels[0], &|id| id == last);
+    let jit = JitModule::host().unwrap();
+    let mut kernel = jit
+        .compile(
+            &[form],
+            false,
+            KernelOptions {
+                rate: RATE,
+                seed: 0,
+            },
+        )
+        .unwrap();
+    let mut state = kernel.initial_state();
+    let (x, level) = (vec![1.0; 64], vec![0.5; 64]);
+    let mut out = vec![0.0; 64];
+    let mut short = vec![0.0; 10];
+    assert!(kernel
+        .process(0, 64, &mut state, &[&x, &level], &mut [&mut short])
+        .is_err());
+    assert!(kernel
+        .process(0, 64, &mut state, &[&x], &mut [&mut out])
+        .is_err());
+    assert!(kernel
+        .process(0, 64, &mut [], &[&x, &level], &mut [&mut out])
+        .is_err());
+    let mut arena = vec![0.0; 100];
+    assert!(kernel
+        .process_in_arena(0, 64, &mut state, &mut arena, &[0, 64], &[0])
+        .is_err());
+    kernel
+        .process(0, 64, &mut state, &[&x, &level], &mut [&mut out])
+        .unwrap();
+    assert!(out.iter().all(|&y| y == 0.5));
+}
