@@ -3,5 +3,6 @@
 
 pub mod clock;
 pub mod controls;
-pub mod wav;
 pub mod samples;
+pub mod voices;
+pub mod wav;
