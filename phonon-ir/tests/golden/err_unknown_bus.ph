@@ -1,0 +1,2 @@
+~drums: s "bd sn"
+out: ~drum * 0.5
