@@ -3,5 +3,5 @@
 
 pub mod clock;
 pub mod controls;
-pub mod wav;
 pub mod samples;
+pub mod wav;
