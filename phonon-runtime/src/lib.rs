@@ -3,5 +3,7 @@
 
 pub mod clock;
 pub mod controls;
+pub mod engine;
+pub mod render;
 pub mod samples;
 pub mod wav;
