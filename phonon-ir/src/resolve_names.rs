@@ -256,7 +256,14 @@ fn check_expr(expr: &Expr, buses: &[&str], diagnostics: &mut Vec<Diagnostic>) {
                         format!("unknown transform `{}`", func.name),
                     )
                     .at(func.span, "not a pattern transform");
-                    if let Some(near) = transform::suggest(&func.name) {
+                    if crate::eval_pattern::EVENT_PARAMS.contains(&func.name.as_str()) {
+                        // Tidal's `slow 8 $ s "bd sn"` applies right to left;
+                        // Phonon's `$` takes the pattern first.
+                        d = d.with_hint(format!(
+                            "Phonon writes the pattern first and the transform after `$`: `{} ... $ slow 2`",
+                            func.name
+                        ));
+                    } else if let Some(near) = transform::suggest(&func.name) {
                         d = d.with_hint(format!("did you mean `{near}`?"));
                     }
                     diagnostics.push(d);
