@@ -11,6 +11,7 @@ use phonon_ir::pattern::transform::{self, Transform, TransformArg};
 use phonon_ir::pattern::{pure, Fraction, Hap, Pattern, TimeSpan, Value};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
+use std::io::Write;
 
 const SIGNAL_NAMES: [&str; 8] = [
     "sine", "cosine", "saw", "isaw", "tri", "square", "rand", "perlin",
@@ -62,7 +63,14 @@ fn strudel_conformance() {
         .iter()
         .map(|(category, (passed, total))| format!("{category}: {passed}/{total}"))
         .collect();
-    println!("{}", summary.join("\n"));
+    // Written to stderr directly (not with `eprintln!`, which the test
+    // harness captures) so every test run shows the counts.
+    let _ = writeln!(
+        std::io::stderr(),
+        "strudel conformance: {} ({} cases)",
+        summary.join(", "),
+        cases.len()
+    );
     assert!(
         failures.is_empty(),
         "{} of {} conformance cases fail ({})\n{}",
