@@ -91,7 +91,10 @@ pub fn resolve_names(program: &Program) -> (Names<'_>, Vec<Diagnostic>) {
                             format!("`~{bare}` is defined twice"),
                         )
                         .at(name.span, "this definition replaces the earlier one")
-                        .with_note(names.buses[id.index()].span, "first defined here"),
+                        .with_note(names.buses[id.index()].span, "first defined here")
+                        .with_hint(format!(
+                            "delete one of them, or give this one its own name: `~{bare}2:`"
+                        )),
                     );
                     names.buses[id.index()] = def;
                 } else {
@@ -114,7 +117,10 @@ pub fn resolve_names(program: &Program) -> (Names<'_>, Vec<Diagnostic>) {
                             format!("output `{}` is defined twice", target.name.name),
                         )
                         .at(target.name.span, "this definition replaces the earlier one")
-                        .with_note(earlier.span, "first defined here"),
+                        .with_note(earlier.span, "first defined here")
+                        .with_hint(
+                            "to hear both, give this one another output (`o2:`) or add them in one (`out: a + b`)",
+                        ),
                     );
                     *earlier = def;
                 } else {
