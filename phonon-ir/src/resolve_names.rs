@@ -231,7 +231,16 @@ fn check_expr(expr: &Expr, buses: &[&str], diagnostics: &mut Vec<Diagnostic>) {
         }
         ExprKind::Call { func, args } => {
             if !is_known_function(&func.name) {
-                diagnostics.push(unknown_function(&func.name, func.span, &[]));
+                let mut d = unknown_function(&func.name, func.span, &[]);
+                // `out: bass` beside `~bass: ...` lacks only the `~`: say that
+                // rather than suggest a function that happens to be near.
+                if buses.contains(&func.name.as_str()) {
+                    d = d.with_hint(format!(
+                        "did you mean the bus `~{}`? a bus is read with its `~`",
+                        func.name
+                    ));
+                }
+                diagnostics.push(d);
             }
             let word_arguments = matches!(func.name.as_str(), "s" | "sound" | "vowel");
             for arg in args {
