@@ -1,6 +1,7 @@
 //! Property tests: no text makes `parse` followed by `compile` and `check`
 //! panic, and every diagnostic they give points inside the source, on
-//! character boundaries, with a primary label for the caret. Inputs are
+//! character boundaries, with a primary label for the caret, and speaks in
+//! words rather than the grammars' rule names. Inputs are
 //! random strings of the language's characters and tokens, and random edits
 //! of the shared workloads and the shipped examples.
 
@@ -51,8 +52,45 @@ static PROGRAMS: LazyLock<Vec<String>> = LazyLock::new(|| {
     programs
 });
 
-fn spans_are_sound(source: &str, diagnostics: &[Diagnostic]) -> Result<(), TestCaseError> {
+/// The rule names of both pest grammars that could not pass for words: those
+/// with an underscore (`stack_or_choose`) and pest's capitalised built-ins.
+static RULE_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let syntax_src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../phonon-syntax/src");
+    let mut names = vec!["EOI".to_string()];
+    for grammar in ["grammar.pest", "mini.pest"] {
+        let path = syntax_src.join(grammar);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        names.extend(text.lines().filter_map(|line| {
+            let (name, _) = line.split_once('=')?;
+            let name = name.trim();
+            let is_rule =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let looks_like_a_word = !name.contains('_') && name != name.to_uppercase();
+            (is_rule && !looks_like_a_word).then(|| name.to_string())
+        }));
+    }
+    assert!(
+        names.len() > 10,
+        "no rule names found in {}",
+        syntax_src.display()
+    );
+    names
+});
+
+fn diagnostics_are_sound(source: &str, diagnostics: &[Diagnostic]) -> Result<(), TestCaseError> {
     for diagnostic in diagnostics {
+        let words = std::iter::once(&diagnostic.message)
+            .chain(diagnostic.labels.iter().map(|l| &l.message))
+            .chain(&diagnostic.hint);
+        for text in words {
+            for rule in RULE_NAMES.iter() {
+                let leaks = text
+                    .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .any(|word| word == rule);
+                prop_assert!(!leaks, "{diagnostic:?} names the grammar rule `{rule}`");
+            }
+        }
         prop_assert!(
             diagnostic.primary_span().is_some(),
             "{diagnostic:?} has no primary label"
@@ -75,15 +113,15 @@ fn spans_are_sound(source: &str, diagnostics: &[Diagnostic]) -> Result<(), TestC
 /// Parses, compiles and checks `source`; a panic anywhere fails the case.
 fn survives(source: &str) -> Result<(), TestCaseError> {
     let parsed = phonon_syntax::parse(source);
-    spans_are_sound(source, &parsed.diagnostics)?;
+    diagnostics_are_sound(source, &parsed.diagnostics)?;
     let compiled = phonon_ir::compile(&parsed.program);
-    spans_are_sound(source, &compiled.diagnostics)?;
+    diagnostics_are_sound(source, &compiled.diagnostics)?;
     prop_assert_eq!(
         compiled.staged.is_some(),
         !compiled.has_errors(),
         "a staged program exactly when there are no errors"
     );
-    spans_are_sound(source, &phonon_ir::check(&parsed.program))?;
+    diagnostics_are_sound(source, &phonon_ir::check(&parsed.program))?;
     Ok(())
 }
 
