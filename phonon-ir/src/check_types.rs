@@ -722,7 +722,8 @@ impl Checker<'_, '_> {
                         format!("`{}` is given twice", param.name),
                     )
                     .at(name.span, "given again here")
-                    .with_note(earlier, "first given here"),
+                    .with_note(earlier, "first given here")
+                    .with_hint(format!("remove one of the two; {}", usage(spec, called_as))),
                 );
                 continue;
             }
