@@ -57,6 +57,12 @@ pub fn print_report(name: &str, source: &str, diagnostics: &[phonon_syntax::Diag
 pub fn check_source(source: &str) -> Vec<phonon_syntax::Diagnostic> {
     let parsed = phonon_syntax::parse(source);
     let mut diagnostics = parsed.diagnostics;
-    diagnostics.extend(phonon_ir::check(&parsed.program));
+    let syntax_failed = diagnostics.iter().any(|d| d.is_error());
+    // A statement that failed to parse is missing from the program, and may
+    // well be its output: "no output" would then only add noise.
+    let meaning = phonon_ir::check(&parsed.program)
+        .into_iter()
+        .filter(|d| !(syntax_failed && d.code == phonon_ir::codes::NO_OUTPUT));
+    diagnostics.extend(meaning);
     diagnostics
 }
