@@ -5,7 +5,7 @@ use codespan_reporting::diagnostic::{
     Diagnostic as Report, Label as ReportLabel, Severity as ReportSeverity,
 };
 use codespan_reporting::files::SimpleFile;
-use codespan_reporting::term::termcolor::{Buffer, ColorChoice, StandardStream, WriteColor};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
 use codespan_reporting::term::{self, Config};
 use phonon_syntax::span::LineIndex;
 use phonon_syntax::{Diagnostic, Severity};
@@ -61,13 +61,6 @@ fn emit(writer: &mut dyn WriteColor, file_name: &str, source: &str, diagnostics:
             let _ = writeln!(writer, "{}: {}", diagnostic.code, diagnostic.message);
         }
     }
-}
-
-/// The diagnostics as a person reads them, without colour (for tests and files).
-pub fn render_plain(file_name: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
-    let mut buffer = Buffer::no_color();
-    emit(&mut buffer, file_name, source, diagnostics);
-    String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
 /// Prints the diagnostics to stderr, coloured when stderr is a terminal.

@@ -3,6 +3,8 @@
 
 pub mod clock;
 pub mod controls;
+pub mod engine;
+pub mod render;
 pub mod samples;
 pub mod voices;
 pub mod wav;

@@ -32,12 +32,12 @@ pub fn shared_file(relative: &str) -> PathBuf {
     path
 }
 
-/// The `.ph` files in a folder, sorted by name.
+/// The Phonon programs (`.ph`, and the earlier `.phonon`) in a folder, sorted by name.
 pub fn ph_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "ph"))
+        .filter(|p| p.extension().is_some_and(|e| e == "ph" || e == "phonon"))
         .collect();
     files.sort();
     files

@@ -10,6 +10,7 @@ pub mod note;
 pub mod random;
 pub mod signals;
 pub mod span;
+pub mod transform;
 pub mod value;
 
 pub use self::core::{

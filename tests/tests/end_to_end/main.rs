@@ -1,4 +1,5 @@
 //! End-to-end tests of the `phonon` binary, one module per area.
 
 mod check;
+mod corpus;
 mod docs;

@@ -1,0 +1,1 @@
+out: saw 55 # delay

@@ -1,0 +1,1 @@
+out: saw 55 # lpf "bd sn" 0.7
