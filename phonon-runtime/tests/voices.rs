@@ -8,8 +8,9 @@ use std::sync::Arc;
 use phonon_ir::pattern::mini::parse_pattern;
 use phonon_ir::pattern::{Fraction, Pattern, Value};
 use phonon_runtime::clock::SampleClock;
+use phonon_runtime::engine::{Interpreter, Renderer};
 use phonon_runtime::samples::{SampleKey, SampleLibrary, SampleWarning, SharedSample};
-use phonon_runtime::voices::VoiceEngine;
+use phonon_runtime::voices::{ProgramVoices, VoiceEngine, DEFAULT_VOICE_COUNT};
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
 
@@ -475,4 +476,71 @@ fn a_name_first_met_after_preload_loads_while_rendering() {
     assert_close(&left, &both, "hh then cp");
     let warnings = engine.take_warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
+}
+
+/// Compiles a `.ph` program and renders it with its voices attached.
+fn render_program(source: &str, len: usize) -> (Vec<f32>, Vec<f32>) {
+    let parsed = phonon_syntax::parse(source);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let compiled = phonon_ir::compile::compile(&parsed.program);
+    let staged = compiled.staged.expect("compiles");
+    let mut voices = ProgramVoices::new(&staged.graph, library(), RATE, DEFAULT_VOICE_COUNT);
+    assert!(voices.preload(Fraction::from_int(4)).is_empty());
+    let engine = Interpreter::new(&staged, RATE, BLOCK);
+    let mut renderer = Renderer::new(staged, engine, voices, RATE, BLOCK);
+    let mut left = vec![0.0; len];
+    let mut right = vec![0.0; len];
+    for start in (0..len).step_by(BLOCK) {
+        let end = (start + BLOCK).min(len);
+        renderer.render_block(&mut left[start..end], &mut right[start..end]);
+    }
+    (left, right)
+}
+
+#[test]
+fn a_compiled_program_plays_its_samples_through_the_renderer() {
+    let len = 88_200;
+    let (left, right) = render_program("tempo: 0.5\nout: s \"bd*4\"\n", len);
+    let onsets = [0, 22_050, 44_100, 66_150];
+    let expected = expected_mix(&kit_sample("bd", RATE), &onsets, len);
+    assert_close(&left, &expected, "left");
+    assert_close(&right, &expected, "right");
+}
+
+#[test]
+fn a_compiled_synth_line_sounds_at_its_pitch_and_gain() {
+    let len = 44_100;
+    let source = "tempo: 0.5\nout: note \"a4\" # s sine # gain 0.5 # adsr 0.001 0.01 1 0.01\n";
+    let (left, _) = render_program(source, len);
+    let window = &left[4_000..4_000 + 16_384];
+    assert!(near(spectral_peaks(window, RATE, 1)[0], 440.0));
+    assert!((level_at(window, RATE, 440.0) - 0.5).abs() < 0.01);
+}
+
+#[test]
+fn the_drums_workload_renders_every_layer() {
+    let source = "tempo: 0.5\n\
+        ~drums: s \"[bd*4, hh*16, ~ sn ~ sn, cp(3,8)]\" # gain \"1 0.8 0.9 0.7\"\n\
+        out: ~drums * 0.3\n";
+    let len = 88_200;
+    let (left, right) = render_program(source, len);
+    assert_eq!(left, right);
+    assert!(left.iter().all(|x| x.is_finite() && x.abs() <= 1.0));
+    // The first sample is the bd, the hh and the cp together, at gain 1
+    // (quiet enough that the master limiter leaves it alone).
+    let first: f32 = ["bd", "hh", "cp"]
+        .iter()
+        .map(|name| kit_sample(name, RATE).samples()[0])
+        .sum();
+    assert!(
+        (left[0] - 0.3 * first).abs() < 1e-5,
+        "{} vs {}",
+        left[0],
+        0.3 * first
+    );
+    // Each quarter holds sound; a snare joins on the second.
+    for quarter in 0..4 {
+        let part = &left[quarter * 22_050..(quarter + 1) * 22_050];
+        assert!(part.iter().any(|x| x.abs() > 0.1), "quarter {quarter}");
+    }
 }

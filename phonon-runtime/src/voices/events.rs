@@ -21,7 +21,7 @@
 //!   they are; note names count from `c5` = 0, as in Tidal, so `c6` is +12);
 //!   for synths a MIDI number or a note name (`c4` = 60), MIDI 36 when absent
 //!   (Strudel's default). `freq` in Hz, when present, wins over both.
-//! - `gain` (linear) times `velocity`; `pan` -1..1 (equal power, full level
+//! - `gain` (linear) times `velocity` and `amp`; `pan` -1..1 (equal power, full level
 //!   on both channels at the centre).
 //! - `speed` (samples): playback rate factor, negative plays backwards from
 //!   `end`; 0 plays nothing.
@@ -115,7 +115,7 @@ pub struct Envelope {
 #[derive(Clone, Debug)]
 pub struct EventParams {
     pub instrument: Instrument,
-    /// Linear gain (`gain * velocity`), at least 0.
+    /// Linear gain (`gain * velocity * amp`), at least 0.
     pub gain: f32,
     /// -1 (left) .. 1 (right).
     pub pan: f32,

@@ -25,6 +25,7 @@
 pub mod cache;
 pub mod events;
 pub mod pool;
+pub mod program;
 mod voice;
 
 #[cfg(test)]
@@ -39,6 +40,7 @@ use crate::samples::{SampleLibrary, SampleWarning};
 pub use cache::SampleCache;
 pub use events::{collect_onsets, parse_event, Envelope, EventParams, Instrument, Onset, Waveform};
 pub use pool::{VoicePool, DEFAULT_VOICE_COUNT};
+pub use program::ProgramVoices;
 
 /// One event pattern's voices.
 #[derive(Debug)]
