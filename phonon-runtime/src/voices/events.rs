@@ -40,7 +40,7 @@
 use std::collections::BTreeMap;
 
 use phonon_ir::pattern::note::{midi_to_hz, note_to_midi};
-use phonon_ir::pattern::{Fraction, Pattern, TimeSpan, Value};
+use phonon_ir::pattern::{Fraction, Pattern, Value};
 
 use super::cache::SampleCache;
 use crate::clock::SampleClock;
@@ -172,12 +172,7 @@ pub fn collect_onsets(
         return;
     }
     let end = start + len as u64;
-    // An onset between the last sample of this block and the block's end
-    // belongs to the next block's first sample, and one between the previous
-    // block's last sample and this block's start belongs here: query from one
-    // sample earlier so that no onset falls between two queries.
-    let query = TimeSpan::new(clock.cycle_at(start.saturating_sub(1)), clock.cycle_at(end));
-    for hap in pattern.query(query) {
+    for hap in pattern.query(clock.onset_span(start, len)) {
         let Some(whole) = hap.whole else { continue };
         if !hap.has_onset() {
             continue;
