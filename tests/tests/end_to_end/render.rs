@@ -395,3 +395,44 @@ fn emit_ir_prints_every_stage_and_the_pass_timings() {
     assert!(dataflow.starts_with("stage s0"), "{dataflow}");
     assert!(!dataflow.contains("== "));
 }
+
+#[test]
+fn an_envelope_outside_a_voice_retriggers_at_every_cycle_start() {
+    let wav = render(
+        "tempo: 0.5\nout: sine 440 # ad 0.001 0.2 * 0.5\n",
+        &["--cycles", "2", "--format", "32f"],
+    );
+    // Cycles are 88200 samples; the decay ends 0.2 s (8820 samples) in.
+    let loud = rms(&wav.left[..2000]);
+    assert!(loud > 0.1, "first attack: {loud}");
+    assert_eq!(peak(&wav.left[10_000..88_200]), 0.0, "decayed to silence");
+    let again = rms(&wav.left[88_200..90_200]);
+    assert!(
+        (again - loud).abs() < 0.01,
+        "retriggered: {again} vs {loud}"
+    );
+    assert_ne!(wav.left[88_201], 0.0, "the second cycle starts at once");
+}
+
+#[test]
+fn line_ramps_once_from_the_start() {
+    let wav = render(
+        "tempo: 0.5\nout: line 0.5 0 2\n",
+        &["--seconds", "3", "--format", "32f"],
+    );
+    assert!(
+        (wav.left[0] - 0.5).abs() < 1e-3,
+        "starts at 0.5: {}",
+        wav.left[0]
+    );
+    assert!(
+        (wav.left[44_100] - 0.25).abs() < 1e-3,
+        "halfway: {}",
+        wav.left[44_100]
+    );
+    // Summed f32 steps may land a few samples off the exact end.
+    assert!(
+        wav.left[88_200 + 441..].iter().all(|&x| x == 0.0),
+        "then holds 0"
+    );
+}
