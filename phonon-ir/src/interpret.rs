@@ -793,6 +793,63 @@ mod tests {
         assert_eq!(left, vec![0.0; 8]);
     }
 
+    /// Compiles `source` (which must be clean) to a staged program.
+    fn compile_source(source: &str) -> StagedProgram {
+        let parsed = phonon_syntax::parse(source);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let compiled = crate::compile(&parsed.program);
+        assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+        compiled.staged.expect("a staged program")
+    }
+
+    #[test]
+    fn compiled_programs_give_the_same_output_for_any_block_size() {
+        let programs = [
+            "~src: sine 440 * 0.5\n~echo: (~src + ~echo * 0.6) # delay 0.01 0 1 # hpf 300 0.5\nout: ~src * 0.3 + ~echo * 0.3",
+            "out: saw 110 # pan (sine 3) # lpf 800 0.7\no2: noise # bpf 2000 4 * 0.1",
+            "~lfo: sine 5\nout: square 220 # adsr 0.01 0.02 0.5 0.01 # reverb 0.7 0.5 0.3\no2: tri 330 * line 1 0 0.05 # chorus 1.5 0.5 0.4 * ~lfo",
+            "out: pulse 110 0.3 # distortion 3 0.4 # bitcrush 8 4 # compressor -20 4 0.01 0.1",
+        ];
+        let total = 6000;
+        for source in programs {
+            let program = compile_source(source);
+            let render = |sizes: &[usize]| {
+                let mut channels = Vec::new();
+                for output in 0..program.graph.outputs.len() {
+                    let (mut left, mut right) = (Vec::new(), Vec::new());
+                    let max_block = *sizes.iter().max().unwrap();
+                    let mut interpreter = Interpreter::new(&program, RATE, max_block);
+                    let mut inputs = BlockInputs::new(&program.graph, max_block);
+                    let mut out = OutputBuffers::new(&program.graph, max_block);
+                    let mut done = 0;
+                    for &size in sizes.iter().cycle() {
+                        if done >= total {
+                            break;
+                        }
+                        inputs.set_frames(size.min(total - done));
+                        // A new cycle every 1000 samples retriggers `adsr`.
+                        for (i, gate) in inputs.cycle_gate_mut().iter_mut().enumerate() {
+                            *gate = ((done + i) / 1000 + 1) as f32;
+                        }
+                        interpreter.process_block(&inputs, &mut out);
+                        let (l, r) = out.output(OutputId::new(output));
+                        left.extend_from_slice(l);
+                        right.extend_from_slice(r);
+                        done += l.len();
+                    }
+                    channels.push(left);
+                    channels.push(right);
+                }
+                channels.concat()
+            };
+            let whole = render(&[512]);
+            assert!(whole.iter().any(|&x| x != 0.0), "{source} is silent");
+            assert!(whole.iter().all(|x| x.is_finite()));
+            assert_eq!(whole, render(&[1]), "{source}: blocks of 1");
+            assert_eq!(whole, render(&[7, 333, 64, 1]), "{source}: odd blocks");
+        }
+    }
+
     #[test]
     fn noise_seeds_differ_between_nodes() {
         assert_ne!(noise_seed(NodeId(0)), noise_seed(NodeId(1)));
