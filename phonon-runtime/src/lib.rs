@@ -1,7 +1,9 @@
 //! Phonon's runtime: per-block pattern queries, voices and samples, the stage
 //! scheduler, hot swap and audio I/O. Only this crate and the CLI touch devices.
 
+pub mod audio;
 pub mod clock;
 pub mod controls;
+pub mod live;
 pub mod samples;
 pub mod wav;
