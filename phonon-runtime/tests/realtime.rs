@@ -1,10 +1,11 @@
 //! The audio thread never allocates or frees: `assert_no_alloc`'s allocator
 //! counts every allocator call made inside `assert_no_alloc` on the calling
 //! thread. It is armed around the body of each block: the player (swaps,
-//! crossfades, returning old programs), the recording tap, and every block
-//! of the null device's paced thread.
+//! crossfades, returning old programs), the recording tap, the render-ahead
+//! queue's audio end, and every block of the null device's paced thread.
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use phonon_runtime::audio::ahead::render_ahead;
 use phonon_runtime::audio::null::{NullConfig, NullDevice};
 use phonon_runtime::audio::record::record;
 use phonon_runtime::audio::stats::AudioStats;
@@ -137,4 +138,31 @@ fn the_check_catches_an_allocation() {
     };
     source.render_block(&mut [0.0; 4], &mut [0.0; 4]);
     assert!(violations.load(Ordering::Relaxed) >= 1);
+}
+
+#[test]
+fn the_audio_end_of_the_render_ahead_queue_does_not_allocate() {
+    let (player, mut control) = player(tone(220.0), PlayerConfig::new(48_000, 128));
+    let stats = Arc::new(AudioStats::default());
+    let queue = render_ahead(player, 128, 48_000, Arc::clone(&stats)).unwrap();
+    let violations = Arc::new(AtomicU64::new(0));
+    let source = Armed {
+        inner: queue,
+        violations: Arc::clone(&violations),
+    };
+    let config = NullConfig {
+        rate: 48_000,
+        block_frames: 128,
+        total_frames: Some(48_000 / 5),
+    };
+    let device = NullDevice::start(source, config, Arc::clone(&stats)).unwrap();
+    control.send(tone(330.0));
+    while !device.is_finished() {
+        std::thread::sleep(Duration::from_millis(10));
+        control.service();
+    }
+    device.stop();
+    assert_eq!(control.next_event().map(|e| e.generation), Some(1));
+    assert_eq!(violations.load(Ordering::Relaxed), 0);
+    assert_eq!(stats.snapshot().underruns, 0);
 }

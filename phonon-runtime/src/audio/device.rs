@@ -6,12 +6,11 @@
 //! starts and copies them out frame by frame, whatever size the device asks
 //! for, so at most one rendered block waits between callbacks.
 
-use super::stats::{block_duration, AudioStats};
+use super::stats::AudioStats;
 use super::BlockSource;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Why a sound card could not be used. Every message says what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -149,7 +148,7 @@ impl OpenedDevice {
         block_frames: usize,
         stats: Arc<AudioStats>,
     ) -> Result<DeviceOutput, DeviceError> {
-        let feeder = Feeder::new(source, block_frames, self.config.sample_rate, stats);
+        let feeder = Feeder::new(source, block_frames, stats);
         let stream = match self.format {
             SampleFormat::F32 => self.build::<f32, S>(feeder),
             SampleFormat::I16 => self.build::<i16, S>(feeder),
@@ -201,19 +200,17 @@ struct Feeder<S> {
     left: Vec<f32>,
     right: Vec<f32>,
     played: usize,
-    rate: u32,
     stats: Arc<AudioStats>,
 }
 
 impl<S: BlockSource> Feeder<S> {
-    fn new(source: S, block_frames: usize, rate: u32, stats: Arc<AudioStats>) -> Feeder<S> {
+    fn new(source: S, block_frames: usize, stats: Arc<AudioStats>) -> Feeder<S> {
         let block = block_frames.max(1);
         Feeder {
             source,
             left: vec![0.0; block],
             right: vec![0.0; block],
             played: block,
-            rate,
             stats,
         }
     }
@@ -223,13 +220,8 @@ impl<S: BlockSource> Feeder<S> {
     fn fill<T: SizedSample + FromSample<f32>>(&mut self, data: &mut [T], channels: usize) {
         for frame in data.chunks_mut(channels) {
             if self.played == self.left.len() {
-                let started = Instant::now();
                 self.source.render_block(&mut self.left, &mut self.right);
-                self.stats.record_block(
-                    self.left.len(),
-                    started.elapsed(),
-                    block_duration(self.left.len(), self.rate),
-                );
+                self.stats.record_played(self.left.len());
                 self.played = 0;
             }
             let (l, r) = (self.left[self.played], self.right[self.played]);
@@ -270,7 +262,7 @@ mod tests {
     #[test]
     fn callbacks_of_any_size_get_consecutive_frames() {
         let stats = Arc::new(AudioStats::default());
-        let mut feeder = Feeder::new(Steps { next: 0.0 }, 4, 48_000, Arc::clone(&stats));
+        let mut feeder = Feeder::new(Steps { next: 0.0 }, 4, Arc::clone(&stats));
         let mut first = [0.0f32; 3 * 3];
         let mut second = [0.0f32; 7 * 3];
         feeder.fill(&mut first, 3);
@@ -288,7 +280,7 @@ mod tests {
     #[test]
     fn a_mono_device_gets_the_mean_of_both_sides() {
         let stats = Arc::new(AudioStats::default());
-        let mut feeder = Feeder::new(Steps { next: 0.0 }, 2, 48_000, stats);
+        let mut feeder = Feeder::new(Steps { next: 0.0 }, 2, stats);
         let mut data = [0i16; 2];
         feeder.fill(&mut data, 1);
         assert_eq!(data[0], <i16 as FromSample<f32>>::from_sample_(0.25));

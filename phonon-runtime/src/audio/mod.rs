@@ -1,5 +1,7 @@
 //! Audio output: the real-time side of `phonon run`. A [`BlockSource`] is
-//! what an output pulls blocks from; [`null`] paces it with a software clock,
+//! what an output pulls blocks from; [`ahead`] renders it on its own thread
+//! into a queue of two blocks (so pattern queries never run on the audio
+//! thread); [`null`] paces an output with a software clock,
 //! [`device`] feeds a sound card through cpal, [`record`] taps what is played
 //! into a WAV file, and [`stats`] counts load and underruns for the status
 //! line. Nothing here knows about programs or files.
@@ -9,6 +11,7 @@
 //! pacing: buffers are allocated before it starts, and everything it shares
 //! with other threads goes through atomics or lock-free ring buffers.
 
+pub mod ahead;
 pub mod device;
 pub mod null;
 pub mod record;

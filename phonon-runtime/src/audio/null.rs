@@ -113,10 +113,9 @@ fn pace(
         if frames == 0 {
             break;
         }
-        let started = Instant::now();
         source.render_block(&mut left[..frames], &mut right[..frames]);
         let done = Instant::now();
-        stats.record_block(frames, done - started, block_duration(frames, config.rate));
+        stats.record_played(frames);
         played += frames as u64;
         frames_since_epoch += frames as u64;
         let deadline = epoch + block_duration(frames_since_epoch as usize, config.rate);

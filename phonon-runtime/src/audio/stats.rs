@@ -32,11 +32,15 @@ pub struct StatsSnapshot {
 }
 
 impl AudioStats {
-    /// Records one rendered block of `frames` frames that took `busy` to
-    /// render and had `budget` (its duration at the sample rate).
-    pub fn record_block(&self, frames: usize, busy: Duration, budget: Duration) {
+    /// Records one block of `frames` frames sent to the output.
+    pub fn record_played(&self, frames: usize) {
         self.frames.fetch_add(frames as u64, Ordering::Relaxed);
         self.blocks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records that rendering a block took `busy` of its `budget` (the
+    /// block's duration at the sample rate).
+    pub fn record_render(&self, busy: Duration, budget: Duration) {
         let busy = busy.as_nanos().min(u128::from(u64::MAX)) as u64;
         let budget = budget.as_nanos().clamp(1, u128::from(u64::MAX)) as u64;
         self.busy_nanos.fetch_add(busy, Ordering::Relaxed);
@@ -81,8 +85,10 @@ mod tests {
     #[test]
     fn load_is_busy_time_over_budget() {
         let stats = AudioStats::default();
-        stats.record_block(480, Duration::from_millis(5), Duration::from_millis(10));
-        stats.record_block(480, Duration::from_millis(1), Duration::from_millis(10));
+        for busy in [5, 1] {
+            stats.record_played(480);
+            stats.record_render(Duration::from_millis(busy), Duration::from_millis(10));
+        }
         let snapshot = stats.snapshot();
         assert_eq!(snapshot.frames, 960);
         assert_eq!(snapshot.blocks, 2);
