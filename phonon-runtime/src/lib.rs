@@ -4,6 +4,8 @@
 pub mod audio;
 pub mod clock;
 pub mod controls;
+pub mod engine;
 pub mod live;
+pub mod render;
 pub mod samples;
 pub mod wav;
