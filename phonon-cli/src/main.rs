@@ -28,6 +28,15 @@ enum Command {
     ///
     /// Example: phonon query '"bd(3,8)" $ fast "<1 2>" $ every 3 (fast 2)' --to 4
     Query(commands::query::Args),
+    /// Play a program live: every save is heard within a block of compiling.
+    ///
+    /// A broken save prints its errors and the last good program keeps
+    /// playing. `--device null` plays with no sound card (a software clock
+    /// paces the blocks); `--record take.wav` writes exactly what is played;
+    /// `--seconds N` stops after N seconds, as Ctrl-C does.
+    ///
+    /// Example: phonon run song.ph --device null --record take.wav --seconds 30
+    Run(commands::run::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Query(args) => commands::query::run(args),
+        Command::Run(args) => commands::run::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,15 +5,16 @@
 
 use crate::diagnostics;
 use anyhow::{anyhow, Context};
-use phonon_ir::pattern::Fraction;
 use phonon_ir::graph::StagedProgram;
+use phonon_ir::pattern::Fraction;
+use phonon_runtime::audio::ahead::render_ahead;
 use phonon_runtime::audio::device::{list_output_devices, open_output, DeviceOutput};
 use phonon_runtime::audio::null::{NullConfig, NullDevice};
 use phonon_runtime::audio::record::{record, Recorder};
 use phonon_runtime::audio::stats::{AudioStats, StatsSnapshot};
 use phonon_runtime::audio::{BlockSource, DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RATE};
-use phonon_runtime::live::player::{player, Handover, LiveProgram, PlayerConfig, PlayerControl};
-use phonon_runtime::live::program::LiveRenderer;
+use phonon_runtime::live::player::{player, Handover, PlayerConfig, PlayerControl};
+use phonon_runtime::live::program::{Lineage, LiveRenderer};
 use phonon_runtime::live::watch::{FileChange, FileWatcher, DEFAULT_DEBOUNCE};
 use phonon_syntax::Diagnostic;
 use std::collections::VecDeque;
@@ -38,9 +39,9 @@ pub struct Args {
     #[arg(long)]
     list_devices: bool,
     /// Frames per block, and per device buffer when the device allows it.
-    #[arg(long, value_name = "FRAMES", default_value_t = DEFAULT_BLOCK_FRAMES,
-          value_parser = clap::value_parser!(u32).range(16..=16384).map(|v| v as usize))]
-    buffer: usize,
+    #[arg(long, value_name = "FRAMES", default_value_t = DEFAULT_BLOCK_FRAMES as u32,
+          value_parser = clap::value_parser!(u32).range(16..=16384))]
+    buffer: u32,
     /// Write exactly what is played to this WAV file (stereo, 32-bit float).
     #[arg(long, value_name = "FILE.wav")]
     record: Option<PathBuf>,
@@ -63,8 +64,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .file
         .clone()
         .ok_or_else(|| anyhow!("name the program to play: phonon run FILE.ph"))?;
-    let source =
-        std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let source = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.display().to_string();
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -77,12 +78,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opened = if null {
         None
     } else {
-        Some(open_output(args.device.as_deref(), Some(args.buffer as u32))?)
+        Some(open_output(
+            args.device.as_deref(),
+            Some(args.buffer as u32),
+        )?)
     };
     let rate = opened.as_ref().map_or(DEFAULT_SAMPLE_RATE, |d| d.rate());
-    let block = args.buffer;
+    let block = args.buffer as usize;
 
-    let first = match prepare(&name, &source, rate, block) {
+    let first = match prepare(&name, &source, None, rate, block) {
         Ok(prepared) => prepared,
         Err(errors) => {
             eprintln!("{name}: {}; nothing to play", count(errors, "error"));
@@ -90,19 +94,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let mut clock = CycleClock::new(first.tempo_cps, rate);
+    let lineage = first.program.lineage();
     let (player, control) = player(first.program, PlayerConfig::new(rate, block));
     let stats = Arc::new(AudioStats::default());
     let total_frames = args
         .seconds
         .map(|s| (s.max(0.0) * f64::from(rate)).round() as u64);
 
-    let (source, recorder) = match &args.record {
+    // Pattern queries allocate, so the player renders on its own thread and
+    // the audio thread only copies finished blocks (and records them).
+    let queue = render_ahead(player, block, rate, Arc::clone(&stats))
+        .context("cannot start the render thread")?;
+    let (audio, recorder) = match &args.record {
         Some(path) => {
-            let (tap, recorder) = record(player, path, rate)
+            let (tap, recorder) = record(queue, path, rate)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             (Box::new(tap) as Box<dyn BlockSource>, Some(recorder))
         }
-        None => (Box::new(player) as Box<dyn BlockSource>, None),
+        None => (Box::new(queue) as Box<dyn BlockSource>, None),
     };
     let (output, device_name) = match opened {
         None => {
@@ -111,14 +120,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 block_frames: block,
                 total_frames,
             };
-            let device = NullDevice::start(source, config, Arc::clone(&stats))
+            let device = NullDevice::start(audio, config, Arc::clone(&stats))
                 .context("cannot start the null device's thread")?;
             (Output::Null(device), "the null device".to_string())
         }
         Some(opened) => {
             let device_name = opened.name().to_string();
-            let stream = opened.start(source, block, Arc::clone(&stats))?;
-            (Output::Device(stream), device_name)
+            let stream = opened.start(audio, block, Arc::clone(&stats))?;
+            (Output::Device { _stream: stream }, device_name)
         }
     };
     eprintln!(
@@ -132,6 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         block,
         stats: Arc::clone(&stats),
         control,
+        lineage,
         waiting: VecDeque::new(),
         last_reload: None,
         status_shown: false,
@@ -140,7 +150,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut watcher = match watcher {
         Ok(watcher) => Some(watcher),
         Err(error) => {
-            eprintln!("{}: cannot watch for saves ({error}); playing without reloading", live.name);
+            eprintln!(
+                "{}: cannot watch for saves ({error}); playing without reloading",
+                live.name
+            );
             None
         }
     };
@@ -150,8 +163,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let played = stats.frames();
         let done = match (&output, total_frames) {
             (Output::Null(device), _) => device.is_finished(),
-            (Output::Device(_), Some(total)) => played >= total,
-            (Output::Device(_), None) => false,
+            (Output::Device { .. }, Some(total)) => played >= total,
+            (Output::Device { .. }, None) => false,
         };
         if done || stop.load(Ordering::Acquire) {
             break;
@@ -216,7 +229,8 @@ fn finish_recording(recorder: Recorder, path: Option<&Path>) -> anyhow::Result<(
 
 enum Output {
     Null(NullDevice),
-    Device(DeviceOutput),
+    /// Held for its lifetime: dropping the stream stops the sound.
+    Device { _stream: DeviceOutput },
 }
 
 /// A program compiled and built, ready for the audio thread.
@@ -228,7 +242,13 @@ struct Prepared {
 
 /// Parses, checks, compiles and builds `source`, printing every diagnostic
 /// as `phonon check` does. On errors, returns how many.
-fn prepare(name: &str, source: &str, rate: u32, block: usize) -> Result<Prepared, usize> {
+fn prepare(
+    name: &str,
+    source: &str,
+    previous: Option<&Lineage>,
+    rate: u32,
+    block: usize,
+) -> Result<Prepared, usize> {
     let started = Instant::now();
     let (staged, found) = compile_source(source);
     diagnostics::print(name, source, &found);
@@ -238,7 +258,10 @@ fn prepare(name: &str, source: &str, rate: u32, block: usize) -> Result<Prepared
         _ => return Err(errors.max(1)),
     };
     let tempo_cps = staged.graph.tempo_cps;
-    let program = Box::new(LiveRenderer::new(staged, rate, block));
+    let program = Box::new(match previous {
+        Some(previous) => LiveRenderer::following(previous, staged, rate, block),
+        None => LiveRenderer::new(staged, rate, block),
+    });
     Ok(Prepared {
         program,
         tempo_cps,
@@ -324,6 +347,8 @@ struct Live {
     block: usize,
     stats: Arc<AudioStats>,
     control: PlayerControl<LiveRenderer>,
+    /// The last program sent to the audio thread, which the next follows.
+    lineage: Lineage,
     waiting: VecDeque<Sent>,
     last_reload: Option<LastReload>,
     status_shown: bool,
@@ -333,8 +358,15 @@ impl Live {
     fn on_change(&mut self, change: FileChange) {
         self.clear_status();
         match change {
-            FileChange::Changed(source) => match prepare(&self.name, &source, self.rate, self.block) {
+            FileChange::Changed(source) => match prepare(
+                &self.name,
+                &source,
+                Some(&self.lineage),
+                self.rate,
+                self.block,
+            ) {
                 Ok(prepared) => {
+                    self.lineage = prepared.program.lineage();
                     let generation = self.control.send(prepared.program);
                     self.waiting.push_back(Sent {
                         generation,
@@ -363,16 +395,26 @@ impl Live {
     /// Prints a line for every program the audio thread has taken.
     fn report_swaps(&mut self, clock: &mut CycleClock) {
         while let Some(event) = self.control.next_event() {
-            while self.waiting.front().is_some_and(|s| s.generation < event.generation) {
+            while self
+                .waiting
+                .front()
+                .is_some_and(|s| s.generation < event.generation)
+            {
                 self.waiting.pop_front();
             }
-            let Some(sent) = self.waiting.pop_front().filter(|s| s.generation == event.generation)
+            let Some(sent) = self
+                .waiting
+                .pop_front()
+                .filter(|s| s.generation == event.generation)
             else {
                 continue;
             };
             clock.change_tempo(event.frame, sent.tempo_cps);
             self.clear_status();
-            let blocks_late = event.frame.saturating_sub(sent.ready_frame).div_ceil(self.block as u64);
+            let blocks_late = event
+                .frame
+                .saturating_sub(sent.ready_frame)
+                .div_ceil(self.block as u64);
             eprintln!(
                 "reloaded {}: compiled in {:.1} ms; ready at frame {}, playing from frame {} (cycle {:.3}, {} later){}",
                 self.name,

@@ -29,3 +29,9 @@ pub trait BlockSource: Send + 'static {
 pub const DEFAULT_BLOCK_FRAMES: usize = 512;
 /// The null device's sample rate (a sound card brings its own).
 pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
+
+impl<S: BlockSource + ?Sized> BlockSource for Box<S> {
+    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+        (**self).render_block(left, right);
+    }
+}

@@ -5,4 +5,5 @@
 //! and compiling happen on the caller's thread, never on the audio thread.
 
 pub mod player;
+pub mod program;
 pub mod watch;
