@@ -78,10 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opened = if null {
         None
     } else {
-        Some(open_output(
-            args.device.as_deref(),
-            Some(args.buffer as u32),
-        )?)
+        Some(open_output(args.device.as_deref(), Some(args.buffer))?)
     };
     let rate = opened.as_ref().map_or(DEFAULT_SAMPLE_RATE, |d| d.rate());
     let block = args.buffer as usize;
@@ -230,7 +227,9 @@ fn finish_recording(recorder: Recorder, path: Option<&Path>) -> anyhow::Result<(
 enum Output {
     Null(NullDevice),
     /// Held for its lifetime: dropping the stream stops the sound.
-    Device { _stream: DeviceOutput },
+    Device {
+        _stream: DeviceOutput,
+    },
 }
 
 /// A program compiled and built, ready for the audio thread.
@@ -367,10 +366,13 @@ impl Live {
             ) {
                 Ok(prepared) => {
                     self.lineage = prepared.program.lineage();
+                    // Frames heard when it was ready: the swap comes at the
+                    // render thread's next block, at most the queue ahead.
+                    let ready_frame = self.stats.frames();
                     let generation = self.control.send(prepared.program);
                     self.waiting.push_back(Sent {
                         generation,
-                        ready_frame: self.stats.frames(),
+                        ready_frame,
                         tempo_cps: prepared.tempo_cps,
                         compile_time: prepared.compile_time,
                     });

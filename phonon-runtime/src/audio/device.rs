@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub enum DeviceError {
     #[error("no audio output device is available; use `--device null` to run without a sound card, or `phonon render` to write a file")]
     NoDevice,
-    #[error("no output device is called `{name}`; the devices are: {}", available.join(", "))]
+    #[error("no output device is called `{name}`; the devices are: {} (see `--list-devices`; `--device null` runs without a sound card, `phonon render` writes a file)", available.join(", "))]
     NotFound {
         name: String,
         available: Vec<String>,

@@ -3,3 +3,4 @@
 mod check;
 mod corpus;
 mod docs;
+mod run;
