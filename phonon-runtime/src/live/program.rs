@@ -142,3 +142,57 @@ impl LiveProgram for LiveRenderer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::player::{player, PlayerConfig};
+
+    fn compile(source: &str) -> StagedProgram {
+        let parsed = phonon_syntax::parse(source);
+        phonon_ir::compile(&parsed.program)
+            .staged
+            .expect("the test program compiles")
+    }
+
+    fn play(source: &mut impl BlockSource, frames: usize) -> Vec<f32> {
+        let (mut left, mut right) = (vec![0.0; frames], vec![0.0; frames]);
+        source.render_block(&mut left, &mut right);
+        left
+    }
+
+    const SINE: &str = "~tone: sine 220 * 0.3\no1: ~tone\n";
+
+    #[test]
+    fn an_edit_that_keeps_a_bus_keeps_its_oscillator_running() {
+        let mut alone = LiveRenderer::new(compile(SINE), 48_000, 256);
+        let expected = play(&mut alone, 1024);
+
+        let first = LiveRenderer::new(compile(SINE), 48_000, 256);
+        let lineage = first.lineage();
+        let (mut player, mut control) = player(Box::new(first), PlayerConfig::new(48_000, 256));
+        let mut heard = play(&mut player, 512);
+        let same_tone_retyped = "-- a comment\n~tone: sine 220 * 0.3\no1: ~tone\n";
+        control.send(Box::new(LiveRenderer::following(
+            &lineage,
+            compile(same_tone_retyped),
+            48_000,
+            256,
+        )));
+        heard.extend(play(&mut player, 512));
+        assert_eq!(heard, expected);
+        let event = control.next_event().expect("swapped");
+        assert_eq!((event.frame, event.handover), (512, Handover::Seamless));
+    }
+
+    #[test]
+    fn removing_an_output_crossfades_and_unmatched_nodes_start_fresh() {
+        let both = compile("~tone: sine 220 * 0.3\no1: ~tone\no2: saw 110 * 0.1\n");
+        let old = LiveRenderer::new(both.clone(), 48_000, 256).lineage();
+        let next = LiveRenderer::following(&old, compile(SINE), 48_000, 256);
+        let succession = next.predecessor.as_ref().expect("follows");
+        assert_eq!(succession.handover, Handover::Crossfade);
+        let kept = match_nodes(&both.graph, &next.program().graph);
+        assert_eq!(kept.len(), 1, "the sine of ~tone, by its label");
+    }
+}
