@@ -43,6 +43,13 @@ enum Command {
     ///
     /// Example: phonon emit-ir examples/first.ph --stage dataflow
     EmitIr(commands::emit_ir::Args),
+    /// Play a program live: every save is heard within a block of compiling.
+    /// A broken save prints its errors and the last good program keeps
+    /// playing. `--device null` plays with no sound card (a software clock
+    /// paces the blocks); `--record take.wav` writes exactly what is played;
+    /// `--seconds N` stops after N seconds, as Ctrl-C does.
+    /// Example: phonon run song.ph --device null --record take.wav --seconds 30
+    Run(commands::run::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +59,7 @@ fn main() -> ExitCode {
         Command::Query(args) => commands::query::run(args),
         Command::Render(args) => commands::render::run(args),
         Command::EmitIr(args) => commands::emit_ir::run(args),
+        Command::Run(args) => commands::run::run(args),
     };
     match result {
         Ok(code) => code,

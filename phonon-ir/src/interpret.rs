@@ -316,6 +316,37 @@ impl Interpreter {
         }
     }
 
+    /// Hot swap: takes over the running state (oscillator phases, filter
+    /// memories, delay lines) of `old`'s nodes. Each pair is `(node here,
+    /// node in old)` of the same operation; the two nodes' states trade
+    /// places, so nothing is allocated or freed and `old` (dropped later,
+    /// elsewhere) keeps the fresh state. Pairs of different operations are
+    /// skipped.
+    pub fn adopt_state(&mut self, old: &mut Interpreter, pairs: &[(NodeId, NodeId)]) {
+        for &(new_id, old_id) in pairs {
+            let (Some(new_node), Some(old_node)) = (
+                self.nodes.get_mut(new_id.index()),
+                old.nodes.get_mut(old_id.index()),
+            ) else {
+                continue;
+            };
+            match (&mut new_node.prepared, &mut old_node.prepared) {
+                (Prepared::Dsp { node: new_dsp, .. }, Prepared::Dsp { node: old_dsp, .. }) => {
+                    std::mem::swap(new_dsp, old_dsp)
+                }
+                (
+                    Prepared::Delay1 {
+                        previous: new_previous,
+                    },
+                    Prepared::Delay1 {
+                        previous: old_previous,
+                    },
+                ) => std::mem::swap(new_previous, old_previous),
+                _ => {}
+            }
+        }
+    }
+
     /// Returns every node to the state `new` left it in, so the same inputs
     /// give the same output again.
     pub fn reset(&mut self) {

@@ -179,6 +179,15 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
         }
     }
 
+    /// Hot swap: continues `old` from where it is. The clock position and
+    /// the master limiter's gain carry over, and `adopt` moves node state
+    /// from `old`'s engine into this one. Allocates nothing.
+    pub fn take_over(&mut self, old: &mut Renderer<E, V>, adopt: impl FnOnce(&mut E, &mut E)) {
+        self.position = old.position;
+        std::mem::swap(&mut self.limiter, &mut old.limiter);
+        adopt(&mut self.engine, &mut old.engine);
+    }
+
     /// Back to sample 0 with every node, voice and control in its initial
     /// state. Rebuilds the control tracks, so it allocates: not for the
     /// audio thread.

@@ -4,3 +4,4 @@ pub mod check;
 pub mod emit_ir;
 pub mod query;
 pub mod render;
+pub mod run;

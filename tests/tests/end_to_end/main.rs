@@ -4,3 +4,4 @@ mod check;
 mod corpus;
 mod docs;
 mod render;
+mod run;
