@@ -52,7 +52,7 @@ impl Default for RenderOptions {
     fn default() -> RenderOptions {
         RenderOptions {
             length: Length::Cycles(Fraction::from_int(8)),
-            rate: 44_100,
+            rate: crate::audio::DEFAULT_SAMPLE_RATE,
             format: WavFormat::Pcm16,
             block: 512,
         }

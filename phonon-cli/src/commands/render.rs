@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use phonon_ir::pattern::Fraction;
 use phonon_ir::Compiled;
+use phonon_runtime::audio::DEFAULT_SAMPLE_RATE;
 use phonon_runtime::render::{render_to_wav, Length, RenderOptions, RenderSummary};
 use phonon_runtime::wav::WavFormat;
 use std::io::IsTerminal;
@@ -31,7 +32,7 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = parse_cycles)]
     cycles: Option<Fraction>,
     /// Sample rate in Hz.
-    #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8_000..=384_000))]
+    #[arg(long, default_value_t = DEFAULT_SAMPLE_RATE, value_parser = clap::value_parser!(u32).range(8_000..=384_000))]
     rate: u32,
     /// Sample format: 16 or 24 (PCM with TPDF dither) or 32f (32-bit float).
     #[arg(long, default_value = "16", value_parser = parse_format)]

@@ -25,10 +25,11 @@ pub trait BlockSource: Send + 'static {
     fn render_block(&mut self, left: &mut [f32], right: &mut [f32]);
 }
 
-/// The default block size in frames: about 10.7 ms at 48 kHz.
+/// The default block size in frames: 11.61 ms at 44.1 kHz, the real-time budget.
 pub const DEFAULT_BLOCK_FRAMES: usize = 512;
-/// The null device's sample rate (a sound card brings its own).
-pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
+/// The language's default rate: renders and the null device use it (a sound
+/// card brings its own).
+pub const DEFAULT_SAMPLE_RATE: u32 = 44_100;
 
 impl<S: BlockSource + ?Sized> BlockSource for Box<S> {
     fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
