@@ -4,7 +4,7 @@
 tempo: 0.5
 
 ~lfo: sine 0.25
-~bass: saw "55 55 82.5 [110 73.4]" # lpf (~lfo * 1200 + 400) 0.8
+~bass: saw "55 55 82.5 [110 73.4]" # lpf (~lfo * 700 + 1000) 0.8
 ~pad: tri "<220 261.6 293.7 196>" * 0.5 # reverb 0.7 0.5 0.4
 ~drums: s "bd*2 [~ sn] bd [~ sn]" # gain 0.9
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Set-up command 1: installs what is missing, builds, and checks the shipped
-# example (it will play or render it once those commands exist).
+# Set-up command 1: installs what is missing, builds, and renders the shipped
+# example to target/first.wav (four cycles: eight seconds at its tempo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-./target/release/phonon check examples/first.ph
+./target/release/phonon render examples/first.ph -o target/first.wav --cycles 4

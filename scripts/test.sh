@@ -8,4 +8,4 @@ if [ ! -d ../shared ]; then
     echo "phonon tests: ../shared (conformance cases, workloads, corpus) is missing beside the checkout" >&2
     exit 2
 fi
-cargo test --release --workspace "$@"
+cargo test --release --workspace --no-fail-fast "$@"

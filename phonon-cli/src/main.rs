@@ -28,6 +28,28 @@ enum Command {
     ///
     /// Example: phonon query '"bd(3,8)" $ fast "<1 2>" $ every 3 (fast 2)' --to 4
     Query(commands::query::Args),
+    /// Render a program offline to a stereo WAV file, far faster than real
+    /// time.
+    ///
+    /// The length is `--cycles` (default 8) or `--seconds`. Prints the
+    /// length, the peak level, the render speed and, when the master
+    /// limiter acted, how many samples it limited. A program with errors
+    /// prints them as `check` does, writes nothing and exits with 1.
+    ///
+    /// Example: phonon render examples/first.ph -o first.wav --cycles 4 --format 24
+    Render(commands::render::Args),
+    /// Print every compiler stage of a program: the syntax tree, the signal
+    /// graph, the staged dataflow and the time each pass took.
+    ///
+    /// Example: phonon emit-ir examples/first.ph --stage dataflow
+    EmitIr(commands::emit_ir::Args),
+    /// Play a program live: every save is heard within a block of compiling.
+    /// A broken save prints its errors and the last good program keeps
+    /// playing. `--device null` plays with no sound card (a software clock
+    /// paces the blocks); `--record take.wav` writes exactly what is played;
+    /// `--seconds N` stops after N seconds, as Ctrl-C does.
+    /// Example: phonon run song.ph --device null --record take.wav --seconds 30
+    Run(commands::run::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +57,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Query(args) => commands::query::run(args),
+        Command::Render(args) => commands::render::run(args),
+        Command::EmitIr(args) => commands::emit_ir::run(args),
+        Command::Run(args) => commands::run::run(args),
     };
     match result {
         Ok(code) => code,

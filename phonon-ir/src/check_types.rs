@@ -322,13 +322,25 @@ impl Checker<'_, '_> {
                         result
                     }
                     Err(errors) => {
-                        self.report(errors);
+                        self.report_beyond_names(errors);
                         invalid(span)
                     }
                 }
             }
             ExprKind::Call { func, args } => self.call(&func.name, func.span, args, None, span),
         }
+    }
+
+    /// Reports pattern-evaluation errors, except unknown names, which
+    /// `resolve_names` has already reported with a better hint.
+    fn report_beyond_names(&mut self, errors: Vec<Diagnostic>) {
+        let fresh = errors.into_iter().filter(|d| {
+            !matches!(
+                d.code,
+                codes::UNKNOWN_FUNCTION | codes::UNKNOWN_BUS | codes::UNKNOWN_TRANSFORM
+            )
+        });
+        self.report(fresh.collect());
     }
 
     fn typed(&self, kind: TKind, ty: Type, span: Span) -> TExpr {
@@ -426,17 +438,7 @@ impl Checker<'_, '_> {
                 }
             }
             Err(errors) => {
-                // Names were already reported by resolve_names.
-                let fresh: Vec<Diagnostic> = errors
-                    .into_iter()
-                    .filter(|d| {
-                        !matches!(
-                            d.code,
-                            codes::UNKNOWN_FUNCTION | codes::UNKNOWN_BUS | codes::UNKNOWN_TRANSFORM
-                        )
-                    })
-                    .collect();
-                self.report(fresh);
+                self.report_beyond_names(errors);
                 invalid(expr.span)
             }
         }
@@ -720,7 +722,8 @@ impl Checker<'_, '_> {
                         format!("`{}` is given twice", param.name),
                     )
                     .at(name.span, "given again here")
-                    .with_note(earlier, "first given here"),
+                    .with_note(earlier, "first given here")
+                    .with_hint(format!("remove one of the two; {}", usage(spec, called_as))),
                 );
                 continue;
             }

@@ -272,12 +272,19 @@ impl<'b, 'a> Evaluator<'b, 'a> {
             ))]);
         }
         if let Some(node) = dsp_spec::lookup(name) {
+            // `sine 0.5` is an oscillator, yet bare `sine` is a pattern: say so
+            // rather than list `sine` among the patterns.
+            let hint = if CONTINUOUS.contains(&name) {
+                format!("`{name}` alone, with no frequency, is a pattern that moves once per cycle: `{name} * 2 + 1`")
+            } else {
+                "patterns are strings, numbers, `s`, `note`, `stack`, `cat` and the continuous `sine`, `saw`, ...".to_string()
+            };
             return Err(vec![Diagnostic::error(
                 codes::NOT_A_PATTERN,
                 format!("`{}` makes a signal, which is not a pattern", node.name),
             )
             .at(span, "an audio signal cannot be used as a pattern")
-            .with_hint("patterns are strings, numbers, `s`, `note`, `stack`, `cat` and the continuous `sine`, `saw`, ...")]);
+            .with_hint(hint)]);
         }
         Err(vec![unknown_function(name, name_span, &[])])
     }

@@ -15,6 +15,7 @@ pub mod eliminate_dead_nodes;
 pub mod eval_pattern;
 pub mod fold_constants;
 pub mod graph;
+pub mod interpret;
 pub mod lower;
 pub mod pattern;
 pub mod resolve_names;

@@ -91,7 +91,10 @@ pub fn resolve_names(program: &Program) -> (Names<'_>, Vec<Diagnostic>) {
                             format!("`~{bare}` is defined twice"),
                         )
                         .at(name.span, "this definition replaces the earlier one")
-                        .with_note(names.buses[id.index()].span, "first defined here"),
+                        .with_note(names.buses[id.index()].span, "first defined here")
+                        .with_hint(format!(
+                            "delete one of them, or give this one its own name: `~{bare}2:`"
+                        )),
                     );
                     names.buses[id.index()] = def;
                 } else {
@@ -114,7 +117,10 @@ pub fn resolve_names(program: &Program) -> (Names<'_>, Vec<Diagnostic>) {
                             format!("output `{}` is defined twice", target.name.name),
                         )
                         .at(target.name.span, "this definition replaces the earlier one")
-                        .with_note(earlier.span, "first defined here"),
+                        .with_note(earlier.span, "first defined here")
+                        .with_hint(
+                            "to hear both, give this one another output (`o2:`) or add them in one (`out: a + b`)",
+                        ),
                     );
                     *earlier = def;
                 } else {
@@ -225,7 +231,16 @@ fn check_expr(expr: &Expr, buses: &[&str], diagnostics: &mut Vec<Diagnostic>) {
         }
         ExprKind::Call { func, args } => {
             if !is_known_function(&func.name) {
-                diagnostics.push(unknown_function(&func.name, func.span, &[]));
+                let mut d = unknown_function(&func.name, func.span, &[]);
+                // `out: bass` beside `~bass: ...` lacks only the `~`: say that
+                // rather than suggest a function that happens to be near.
+                if buses.contains(&func.name.as_str()) {
+                    d = d.with_hint(format!(
+                        "did you mean the bus `~{}`? a bus is read with its `~`",
+                        func.name
+                    ));
+                }
+                diagnostics.push(d);
             }
             let word_arguments = matches!(func.name.as_str(), "s" | "sound" | "vowel");
             for arg in args {
@@ -256,7 +271,14 @@ fn check_expr(expr: &Expr, buses: &[&str], diagnostics: &mut Vec<Diagnostic>) {
                         format!("unknown transform `{}`", func.name),
                     )
                     .at(func.span, "not a pattern transform");
-                    if let Some(near) = transform::suggest(&func.name) {
+                    if crate::eval_pattern::EVENT_PARAMS.contains(&func.name.as_str()) {
+                        // Tidal's `slow 8 $ s "bd sn"` applies right to left;
+                        // Phonon's `$` takes the pattern first.
+                        d = d.with_hint(format!(
+                            "Phonon writes the pattern first and the transform after `$`: `{} ... $ slow 2`",
+                            func.name
+                        ));
+                    } else if let Some(near) = transform::suggest(&func.name) {
                         d = d.with_hint(format!("did you mean `{near}`?"));
                     }
                     diagnostics.push(d);

@@ -25,6 +25,19 @@ impl SampleClock {
         TimeSpan::new(self.cycle_at(start), self.cycle_at(start + len as u64))
     }
 
+    /// The span to query for the onsets that land in samples
+    /// `[start, start + len)`. An onset at `t` lands on the first sample at
+    /// or after `t`, so one that falls after the previous block's last
+    /// sample starts belongs to this block: the span begins at sample
+    /// `start - 1`. Callers keep the onsets whose `sample_at_or_after` lies
+    /// in the block.
+    pub fn onset_span(&self, start: u64, len: usize) -> TimeSpan {
+        TimeSpan::new(
+            self.cycle_at(start.saturating_sub(1)),
+            self.cycle_at(start + len as u64),
+        )
+    }
+
     /// The first sample at or after cycle position `t` (an onset at `t` starts
     /// there); 0 for times before the start.
     pub fn sample_at_or_after(&self, t: Fraction) -> u64 {

@@ -69,15 +69,16 @@ impl ControlTrack {
 
     /// Fills `out` with the control values of samples `[start, start + out.len())`.
     pub fn render(&mut self, clock: &SampleClock, start: u64, out: &mut [f32]) {
-        let span = clock.span(start, out.len());
-        let haps = self.pattern.query(span);
+        let haps = self.pattern.query(clock.onset_span(start, out.len()));
         let continuous = haps.iter().any(|h| h.whole.is_none());
         self.changes.clear();
         if !self.primed {
             self.primed = true;
-            let sounding = haps
-                .iter()
-                .filter(|h| h.part.begin == span.begin && h.whole.is_some());
+            let now = clock.cycle_at(start);
+            let sounding = haps.iter().filter(|h| {
+                h.whole
+                    .is_some_and(|w| clock.sample_at_or_after(w.begin) < start && w.end > now)
+            });
             if let Some(value) = sounding
                 .filter_map(|h| self.conversion.convert(&h.value))
                 .last()
@@ -149,6 +150,35 @@ mod tests {
         track.render(&clock, start, &mut block);
         assert_eq!(block[99], 110.0);
         assert_eq!(block[100], 220.0);
+    }
+
+    #[test]
+    fn onset_between_the_last_sample_and_the_block_end_lands_on_the_next_block() {
+        // At 48 kHz and 1/2 cps, the event at cycle 1/3 starts at sample
+        // 32000 exactly; at 7 cps, 1/3 cycle is 2285.71 samples, so the onset
+        // falls after sample 2285 and lands on 2286: a block ending at 2286
+        // must leave it to the next block, and the next must find it.
+        let clock = SampleClock::new(48_000, Fraction::from_int(7));
+        let pat = fastcat(vec![num(1.0), num(2.0), num(3.0)]);
+        let mut blocked = ControlTrack::new(pat.clone(), Conversion::Number);
+        let mut whole = ControlTrack::new(pat, Conversion::Number);
+        let mut expected = vec![0.0; 4096];
+        whole.render(&clock, 0, &mut expected);
+        let mut got = Vec::new();
+        let mut start = 0u64;
+        for len in [2286usize, 1, 37, 512, 1260] {
+            let mut block = vec![0.0; len];
+            blocked.render(&clock, start, &mut block);
+            got.extend(block);
+            start += len as u64;
+        }
+        assert_eq!(
+            got[..],
+            expected[..],
+            "block boundaries must not move or drop onsets"
+        );
+        assert_eq!(expected[2285], 1.0);
+        assert_eq!(expected[2286], 2.0);
     }
 
     #[test]

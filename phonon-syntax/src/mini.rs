@@ -19,6 +19,29 @@ struct MiniParser;
 /// input can exhaust the parser's stack.
 const MAX_NESTING: usize = 64;
 
+/// Every mini-notation diagnostic code with a one-line description, in order
+/// (the statement parser's codes are in `codes::ALL`). The codes are written
+/// where they are raised, below; a test keeps those and this list in step.
+pub const CODES: &[(&str, &str)] = &[
+    ("E0200", "unclosed bracket in mini-notation"),
+    ("E0201", "empty mini-notation string"),
+    (
+        "E0202",
+        "closing bracket with nothing open in mini-notation",
+    ),
+    ("E0203", "bracket closed by the wrong kind in mini-notation"),
+    ("E0204", "expected a number after `*`, `/` or `%`"),
+    ("E0205", "expected a value after `:` or `..`"),
+    (
+        "E0206",
+        "expected a pattern after `,`, `|` or `.`, or the three mixed",
+    ),
+    ("E0207", "empty brackets in mini-notation"),
+    ("E0208", "malformed euclidean rhythm"),
+    ("E0209", "mini-notation nested too deeply"),
+    ("E0210", "unexpected character in mini-notation"),
+];
+
 /// A parsed mini-notation string.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MiniAst {
@@ -543,7 +566,14 @@ fn explain_failure(text: &str, position: usize, offset: u32) -> Diagnostic {
             "E0208",
             "a euclidean rhythm needs `(pulses,steps)` or `(pulses,steps,rotation)`",
         )
-        .at(span_here, "unexpected here")
+        .at(
+            span_here,
+            if here == Some(')') {
+                "expected `,` and a number of steps before `)`"
+            } else {
+                "unexpected here"
+            },
+        )
         .with_hint("write e.g. `bd(3,8)` or `bd(3,8,2)`");
     }
     match here {
@@ -612,6 +642,35 @@ mod tests {
         match &node.kind {
             MiniKind::Sequence(s) => &s.elements,
             other => panic!("not a sequence: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn codes_list_matches_the_codes_raised() {
+        let source = include_str!("mini.rs");
+        let code_part = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        let literals: Vec<&str> = code_part
+            .match_indices("\"E0")
+            .map(|(at, _)| &code_part[at + 1..at + 6])
+            .collect();
+        for code in &literals {
+            assert!(
+                CODES.iter().any(|(c, _)| c == code),
+                "{code} is not in CODES"
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (code, _) in CODES {
+            assert!(seen.insert(code), "{code} listed twice");
+            assert!(
+                code.starts_with("E02"),
+                "{code} is not a mini-notation code"
+            );
+            // Once in the list, at least once where it is raised.
+            assert!(
+                literals.iter().filter(|c| *c == code).count() >= 2,
+                "{code} is never raised"
+            );
         }
     }
 

@@ -170,14 +170,19 @@ impl Scanner<'_> {
         }
         let text = &self.text[start..self.pos];
         if !is_number(text) {
+            // `1.2k` is how a cutoff is often said aloud.
+            let hint = match text.strip_suffix('k') {
+                Some(thousands) if is_number(thousands) && !thousands.contains(['e', 'E']) => {
+                    format!("numbers take no unit suffix: write `{thousands}e3` for {thousands} thousand")
+                }
+                _ => "write numbers as `440`, `0.5`, `.5` or `1e3`; put a space between a number and a name".to_string(),
+            };
             return Err(Diagnostic::error(
                 codes::MALFORMED_NUMBER,
                 format!("`{text}` is not a number"),
             )
             .at(self.span(start, self.pos), "malformed number")
-            .with_hint(
-                "write numbers as `440`, `0.5`, `.5` or `1e3`; put a space between a number and a name",
-            ));
+            .with_hint(hint));
         }
         self.push(TokenKind::Number, start);
         Ok(())

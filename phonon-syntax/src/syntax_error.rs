@@ -34,7 +34,7 @@ pub(crate) fn describe(source: &str, tokens: &[Token], pos: usize, context: Cont
             (Context::Statement, Some(head)) if is_statement_head(source, head) => {
                 after_statement_head(source, head, tokens.get(1).copied())
             }
-            (Context::Statement, _) => unknown_statement(source, next),
+            (Context::Statement, _) => unknown_statement(source, next, tokens.get(1).copied()),
             (Context::Expression, _) => expected_expression_at_start(source, next),
         };
     };
@@ -153,7 +153,7 @@ fn end_of(token: Token) -> Span {
     Span::new(token.span.end as usize, token.span.end as usize)
 }
 
-fn unknown_statement(source: &str, first: Option<Token>) -> Diagnostic {
+fn unknown_statement(source: &str, first: Option<Token>, second: Option<Token>) -> Diagnostic {
     let Some(first) = first else {
         return Diagnostic::error(codes::UNKNOWN_STATEMENT, "empty statement")
             .with_hint(STATEMENT_FORMS);
@@ -180,6 +180,11 @@ fn unknown_statement(source: &str, first: Option<Token>) -> Diagnostic {
             .with_hint(format!("did you mean `{known}`?"));
     }
     let hint = match first.kind {
+        // `drums: ...` is a bus definition without its `~`; `out: drums: ...`
+        // would be no better.
+        TokenKind::Name if second.is_some_and(|t| t.is_punct(':')) => {
+            format!("a bus name starts with `~`: `~{word}:`; an output is `out:`, `o1:` or `d1:`")
+        }
         TokenKind::Punct('%') => {
             format!("define a named pattern as a bus instead: `~speed: \"1 2\"`; {STATEMENT_FORMS}")
         }
@@ -264,6 +269,9 @@ fn unexpected(source: &str, tokens: &[Token], index: usize, token: Token) -> Dia
         }
         TokenKind::Punct('~') if source[token.span.end as usize..].starts_with(['*', '/', '+', '-']) => {
             "Tidal's structure operators (`~*`, `|+|`, ...) are not part of Phonon: use `*`, `/`, `+` or `-`".to_string()
+        }
+        TokenKind::Punct('|') => {
+            "Tidal's structure operators (`|+|`, `|<`, `+|`, ...) are not part of Phonon: use `+`, `-`, `*` or `/`, or set a parameter with `#`: `# speed 2`".to_string()
         }
         TokenKind::Punct('~') => "a bus name follows `~` directly: `~drums`".to_string(),
         TokenKind::Punct('=') => "define a bus with `~name: expr`".to_string(),

@@ -24,26 +24,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", diagnostics::to_json(&name, &source, &diagnostics));
     } else {
-        diagnostics::print(&name, &source, &diagnostics);
-        let warnings = diagnostics.len() - errors;
-        if errors == 0 {
-            eprintln!(
-                "{name}: ok ({warnings} warning{})",
-                if warnings == 1 { "" } else { "s" }
-            );
-        } else {
-            eprintln!(
-                "{name}: {errors} error{}, {warnings} warning{}",
-                if errors == 1 { "" } else { "s" },
-                if warnings == 1 { "" } else { "s" }
-            );
-        }
+        print_report(&name, &source, &diagnostics);
     }
     Ok(if errors == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Prints the diagnostics and the closing count line, as `check` does
+/// (other commands print a broken program's report the same way).
+pub fn print_report(name: &str, source: &str, diagnostics: &[phonon_syntax::Diagnostic]) {
+    diagnostics::print(name, source, diagnostics);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if errors == 0 {
+        eprintln!(
+            "{name}: ok ({warnings} warning{})",
+            if warnings == 1 { "" } else { "s" }
+        );
+    } else {
+        eprintln!(
+            "{name}: {errors} error{}, {warnings} warning{}",
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" }
+        );
+    }
 }
 
 /// Every diagnostic for a source text: syntax first, then meaning.

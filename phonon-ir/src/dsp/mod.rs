@@ -55,7 +55,7 @@ pub const DENORMAL_FLOOR: f32 = 1e-15;
 ///
 /// Generators ignore `input`; stereo nodes (only [`master::Pan`] so far)
 /// have their own `process` with two outputs and do not implement this.
-pub trait MonoNode {
+pub trait MonoNode: Send {
     /// Returns the node to the state `new` left it in.
     fn reset(&mut self);
     /// Renders one block into `out`; see the module docs for the buffers.

@@ -338,14 +338,13 @@ impl<T: PatValue> Pattern<T> {
 
     // ---- time ---------------------------------------------------------------
 
-    /// Speeds the pattern up by a constant factor (`fast 2`); zero is silence.
+    /// Speeds the pattern up by a constant factor (`fast 2`). Zero and
+    /// negative factors are silence: Strudel 1.2.6 queries a negative factor
+    /// backwards and finds nothing (Tidal would reverse; Strudel is the
+    /// reference).
     pub fn fast(&self, factor: Fraction) -> Pattern<T> {
-        if factor.is_zero() {
+        if factor <= Fraction::ZERO {
             return silence();
-        }
-        if factor < Fraction::ZERO {
-            // Strudel reverses for negative factors.
-            return self.fast(-factor).rev();
         }
         self.with_query_time(move |t| t * factor)
             .with_hap_time(move |t| t / factor)

@@ -309,7 +309,7 @@ impl Builder {
                 let layer_pat = layer.pat.clone();
                 steps_pat
                     .inner_bind(move |steps| match steps {
-                        Some(s) if !weight.is_zero() => fast_or_silence(&layer_pat, *s / weight),
+                        Some(s) if !weight.is_zero() => layer_pat.fast(*s / weight),
                         _ => silence(),
                     })
                     .with_steps(layer.pat.steps)
@@ -328,7 +328,7 @@ impl Builder {
         for step in steps {
             pat = match step {
                 Step::Replicate(reps) => match Fraction::from_f64(*reps) {
-                    Some(n) if !n.is_zero() => fast_or_silence(&repeat_cycles(&pat, n), n),
+                    Some(n) if !n.is_zero() => repeat_cycles(&pat, n).fast(n),
                     _ => silence(),
                 },
                 Step::Op(op) => self.operator(pat, op),
@@ -372,8 +372,8 @@ impl Builder {
         let steps = pat.steps;
         let by = move |value: &Value| match value.as_f64().and_then(Fraction::from_f64) {
             Some(f) if f.is_zero() => silence(),
-            Some(f) if slow => fast_or_silence(&pat, Fraction::ONE / f),
-            Some(f) => fast_or_silence(&pat, f),
+            Some(f) if slow => pat.fast(Fraction::ONE / f),
+            Some(f) => pat.fast(f),
             None => silence(),
         };
         match &factor.pure {
@@ -432,15 +432,6 @@ impl Builder {
         }
         combined.inner_bind(move |values| apply(values))
     }
-}
-
-/// `fast` as Strudel's does it for the factors mini-notation produces: a
-/// negative factor queries backwards and finds nothing.
-fn fast_or_silence(pat: &Pattern<Value>, factor: Fraction) -> Pattern<Value> {
-    if factor <= Fraction::ZERO {
-        return silence();
-    }
-    pat.fast(factor)
 }
 
 fn rand_offset(seed: u32) -> Fraction {

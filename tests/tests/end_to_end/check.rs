@@ -1,29 +1,101 @@
-//! `phonon check`: every error kind rendered as the user sees it (snapshots
-//! in `tests/fixtures/diagnostics/`), exit codes, JSON for editors, and the
-//! shipped programs.
+//! `phonon check`: every diagnostic code rendered as the user sees it
+//! (snapshots in `tests/fixtures/diagnostics/`, one or more per code), exit
+//! codes, JSON for editors, and the shipped programs.
 
 use phonon_tests::{
     expect_file, ph_files, phonon, shared_dir, stderr, stdout, temp_dir, workspace_root,
 };
+use std::path::{Path, PathBuf};
 
-/// Each fixture is a broken program; its `.stderr` file is what `phonon
-/// check` prints for it, exactly as a performer sees it.
+/// The folder of diagnostic fixtures: `<CODE>_<what>.ph` and its `.stderr`.
+fn fixtures_dir() -> PathBuf {
+    workspace_root().join("tests/fixtures/diagnostics")
+}
+
+/// The code a fixture is named after: `E0101_unknown_function.ph` -> `E0101`.
+fn named_code(file: &Path) -> &str {
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    stem.split('_').next().unwrap_or("")
+}
+
+/// The severity and code of the first diagnostic in rendered text, from its
+/// header line (`error[E0101]: unknown function ...`).
+fn first_diagnostic(rendered: &str) -> Option<(&str, &str)> {
+    rendered.lines().find_map(|line| {
+        let (severity, rest) = line.split_once('[')?;
+        let (code, _) = rest.split_once("]: ")?;
+        matches!(severity, "error" | "warning").then_some((severity, code))
+    })
+}
+
+/// Each fixture is a small program with one kind of mistake; its `.stderr`
+/// file is what `phonon check` prints for it, exactly as a performer sees it.
+/// The first diagnostic has the code the fixture is named after; a fixture
+/// for a warning has no errors, so the check passes (exit 0).
 #[test]
 fn every_error_kind_renders_as_snapshot() {
-    let dir = workspace_root().join("tests/fixtures/diagnostics");
+    let dir = fixtures_dir();
     let files = ph_files(&dir);
     assert!(!files.is_empty(), "no fixtures in {}", dir.display());
     for file in files {
         let name = file.file_name().unwrap().to_str().unwrap();
         let output = phonon(&dir, &["check", name]);
+        let rendered = stderr(&output);
+        let Some((severity, code)) = first_diagnostic(&rendered) else {
+            panic!("{name} gives no diagnostic:\n{rendered}");
+        };
+        assert_eq!(
+            code,
+            named_code(&file),
+            "{name}: the first diagnostic should have the code in the fixture's name:\n{rendered}"
+        );
+        let expected_exit = if severity == "warning" { 0 } else { 1 };
         assert_eq!(
             output.status.code(),
-            Some(1),
-            "{name} should fail the check:\n{}",
-            stderr(&output)
+            Some(expected_exit),
+            "{name}: a fixture for a {severity} should exit {expected_exit}:\n{rendered}"
         );
-        expect_file(&file.with_extension("stderr"), &stderr(&output));
+        expect_file(&file.with_extension("stderr"), &rendered);
     }
+}
+
+/// Every diagnostic code, of the statement parser, the mini-notation parser
+/// and the semantic checks, has a fixture whose snapshot starts with it, and
+/// every fixture is named after a real code. (Every code can be produced from
+/// a `.ph` file, so none is exempt.)
+#[test]
+fn every_diagnostic_code_has_a_fixture() {
+    let codes: Vec<&str> = phonon_syntax::codes::ALL
+        .iter()
+        .chain(phonon_syntax::mini::CODES)
+        .chain(phonon_ir::codes::ALL)
+        .map(|(code, _)| *code)
+        .collect();
+    let fixtures = ph_files(&fixtures_dir());
+    for file in &fixtures {
+        assert!(
+            codes.contains(&named_code(file)),
+            "{} is not named `<CODE>_<what>.ph` after a known code",
+            file.display()
+        );
+    }
+    let missing: Vec<&str> = codes
+        .iter()
+        .copied()
+        .filter(|code| {
+            !fixtures.iter().any(|file| {
+                let snapshot =
+                    std::fs::read_to_string(file.with_extension("stderr")).unwrap_or_default();
+                named_code(file) == *code
+                    && first_diagnostic(&snapshot).is_some_and(|(_, first)| first == *code)
+            })
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no fixture in {} starts with these codes: {missing:?}",
+        fixtures_dir().display()
+    );
 }
 
 #[test]

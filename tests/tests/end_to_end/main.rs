@@ -3,3 +3,5 @@
 mod check;
 mod corpus;
 mod docs;
+mod render;
+mod run;

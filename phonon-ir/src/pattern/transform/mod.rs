@@ -9,6 +9,7 @@
 //! dispatches.
 
 pub(crate) mod args;
+mod chance;
 mod registry;
 pub mod structure;
 pub mod time;

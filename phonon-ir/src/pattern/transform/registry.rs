@@ -5,7 +5,7 @@
 use super::args::{register, Steps};
 use super::structure::{self, Apply};
 use super::values::{self, NumOp};
-use super::{time, ParamKind, Transform, TransformArg, TransformSpec};
+use super::{chance, time, ParamKind, Transform, TransformArg, TransformSpec};
 use crate::pattern::{pure, silence, Fraction, Pattern, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -125,6 +125,30 @@ pub(super) static SPECS: &[TransformSpec] = &[
         summary: "stacks each function's result, without the original",
         example: "layer rev (fast 2)",
         build: layer,
+    },
+    TransformSpec {
+        name: "euclid",
+        aliases: &[],
+        params: &[Number, Number],
+        summary: "plays the pattern on k of n evenly spread steps (Bjorklund's algorithm)",
+        example: "euclid 3 8",
+        build: chance::euclid,
+    },
+    TransformSpec {
+        name: "euclidRot",
+        aliases: &["euclidrot"],
+        params: &[Number, Number, Number],
+        summary: "euclid with the rhythm rotated right by a number of steps",
+        example: "euclidRot 3 8 2",
+        build: chance::euclid_rot,
+    },
+    TransformSpec {
+        name: "euclidLegato",
+        aliases: &[],
+        params: &[Number, Number],
+        summary: "euclid with each event lasting until the next",
+        example: "euclidLegato 3 8",
+        build: chance::euclid_legato,
     },
     TransformSpec {
         name: "struct",
@@ -351,6 +375,86 @@ pub(super) static SPECS: &[TransformSpec] = &[
         summary: "swaps true and false (1 and 0) in a pattern",
         example: "invert",
         build: invert,
+    },
+    TransformSpec {
+        name: "degrade",
+        aliases: &[],
+        params: &[],
+        summary: "drops events at random, each with probability 1/2",
+        example: "degrade",
+        build: chance::degrade,
+    },
+    TransformSpec {
+        name: "degradeBy",
+        aliases: &[],
+        params: &[Number],
+        summary: "drops events at random with the given probability",
+        example: "degradeBy 0.25",
+        build: chance::degrade_by,
+    },
+    TransformSpec {
+        name: "undegradeBy",
+        aliases: &[],
+        params: &[Number],
+        summary: "keeps exactly the events that degradeBy (1 - p) would drop",
+        example: "undegradeBy 0.25",
+        build: chance::undegrade_by,
+    },
+    TransformSpec {
+        name: "sometimesBy",
+        aliases: &[],
+        params: &[Number, Function],
+        summary: "applies the function to events chosen at random with the given probability",
+        example: "sometimesBy 0.3 (add 12)",
+        build: chance::sometimes_by,
+    },
+    TransformSpec {
+        name: "sometimes",
+        aliases: &[],
+        params: &[Function],
+        summary: "applies the function to half of the events, chosen at random",
+        example: "sometimes (add 12)",
+        build: chance::sometimes,
+    },
+    TransformSpec {
+        name: "often",
+        aliases: &[],
+        params: &[Function],
+        summary: "applies the function to events chosen at random with probability 3/4",
+        example: "often (ply 2)",
+        build: chance::often,
+    },
+    TransformSpec {
+        name: "rarely",
+        aliases: &[],
+        params: &[Function],
+        summary: "applies the function to events chosen at random with probability 1/4",
+        example: "rarely (ply 2)",
+        build: chance::rarely,
+    },
+    TransformSpec {
+        name: "someCyclesBy",
+        aliases: &[],
+        params: &[Number, Function],
+        summary: "applies the function to whole cycles chosen at random with the given probability",
+        example: "someCyclesBy 0.5 (fast 2)",
+        build: chance::some_cycles_by,
+    },
+    TransformSpec {
+        name: "shuffle",
+        aliases: &[],
+        params: &[Number],
+        summary: "plays the n parts of each cycle in a random order, each once",
+        example: "shuffle 4",
+        build: chance::shuffle,
+    },
+    TransformSpec {
+        name: "scramble",
+        aliases: &[],
+        params: &[Number],
+        summary: "plays n parts of each cycle chosen at random, repeats allowed",
+        example: "scramble 4",
+        build: chance::scramble,
     },
     TransformSpec {
         name: "early",

@@ -36,7 +36,9 @@ fn every_listed_name_is_registered() {
     let names = "fast slow hurry rev every firstOf lastOf whenmod iter iterBack palindrome ply off \
                  superimpose layer struct mask segment range linger chunk chunkBack brak press \
                  pressBy swing swingBy inside outside zoom compress focus fastGap echo stut echoWith \
-                 repeatCycles bite within add sub mul invert early late rotL rotR density";
+                 repeatCycles bite within add sub mul invert early late rotL rotR density euclid euclidRot \
+                 euclidLegato degrade degradeBy undegradeBy sometimes sometimesBy often rarely \
+                 someCyclesBy shuffle scramble";
     let missing: Vec<&str> = names
         .split_whitespace()
         .filter(|n| lookup(n).is_none())

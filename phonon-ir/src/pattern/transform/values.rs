@@ -186,6 +186,26 @@ mod tests {
     }
 
     #[test]
+    fn constant_operands_cut_at_cycle_boundaries_as_in_strudel() {
+        // Strudel combines the operand from the left (`appLeft` with a pure
+        // pattern), so an event spanning two cycles comes back in two parts.
+        let long = pure(Value::Num(1.0)).slow(Fraction::from_int(2));
+        let added = op_in(&long, &pure(Value::Num(1.0)), NumOp::Add);
+        let parts: Vec<_> = added
+            .query_arc(Fraction::ZERO, Fraction::from_int(2))
+            .into_iter()
+            .map(|h| (h.part.begin, h.part.end))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                (Fraction::ZERO, Fraction::ONE),
+                (Fraction::ONE, Fraction::from_int(2))
+            ]
+        );
+    }
+
+    #[test]
     fn invert_reads_truthiness() {
         let pat = fastcat(vec![
             pure(Value::Num(1.0)),

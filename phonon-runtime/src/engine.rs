@@ -1,0 +1,383 @@
+//! The block renderer: drives an [`Engine`] (the reference interpreter, later
+//! JIT code) with each block's control values, voice audio and cycle gate,
+//! advances the exact sample clock, and mixes the outputs into the stereo
+//! master through the limiter. Not file or device output (`render` and the
+//! audio driver do that).
+
+use crate::clock::SampleClock;
+use crate::controls::{ControlTrack, Conversion};
+use phonon_ir::dsp::master::Limiter;
+use phonon_ir::graph::{OutputId, PatternId, PatternKind, StagedProgram};
+use phonon_ir::pattern::Fraction;
+
+pub use phonon_ir::interpret::{BlockInputs, Interpreter, OutputBuffers};
+
+/// Something that computes a staged program's outputs block by block.
+///
+/// `process_block` renders `inputs.frames()` samples into `out`; it must not
+/// allocate, lock or block. `reset` returns every node to its initial state.
+pub trait Engine {
+    fn process_block(&mut self, inputs: &BlockInputs, out: &mut OutputBuffers);
+    fn reset(&mut self);
+}
+
+impl Engine for Interpreter {
+    fn process_block(&mut self, inputs: &BlockInputs, out: &mut OutputBuffers) {
+        Interpreter::process_block(self, inputs, out);
+    }
+
+    fn reset(&mut self) {
+        Interpreter::reset(self);
+    }
+}
+
+/// Renders the voices of event patterns (`s "bd sn"`, `note "c4"`): the
+/// seam between the renderer and the voice engine.
+///
+/// Each block, the renderer calls `render` once for every event pattern of
+/// the graph, in pattern order, with the samples the block covers.
+pub trait VoiceSource {
+    /// Writes the mixed voices of `pattern` for samples
+    /// `[start, start + left.len())` into `left` and `right` (overwriting
+    /// them; both have the same length).
+    fn render(
+        &mut self,
+        pattern: PatternId,
+        clock: &SampleClock,
+        start: u64,
+        left: &mut [f32],
+        right: &mut [f32],
+    );
+
+    /// Stops every voice and rewinds to the start.
+    fn reset(&mut self);
+}
+
+/// The voice source of a renderer with no voice engine attached: every
+/// event pattern is silent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoVoices;
+
+impl VoiceSource for NoVoices {
+    fn render(
+        &mut self,
+        _pattern: PatternId,
+        _clock: &SampleClock,
+        _start: u64,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        left.fill(0.0);
+        right.fill(0.0);
+    }
+
+    fn reset(&mut self) {}
+}
+
+/// One program being rendered: an engine, its inputs, the clock and the
+/// master. Everything the audio path needs is allocated by `new`.
+pub struct Renderer<E, V> {
+    program: StagedProgram,
+    engine: E,
+    voices: V,
+    /// One track per numeric (or Hz) pattern.
+    controls: Vec<(PatternId, ControlTrack)>,
+    /// The event patterns, rendered by `voices`.
+    events: Vec<PatternId>,
+    clock: SampleClock,
+    /// Samples rendered since the start.
+    position: u64,
+    inputs: BlockInputs,
+    outputs: OutputBuffers,
+    limiter: Limiter,
+    max_block: usize,
+}
+
+impl Renderer<Interpreter, NoVoices> {
+    /// `program` on the reference interpreter, without voices.
+    pub fn interpreted(
+        program: StagedProgram,
+        rate: u32,
+        max_block: usize,
+    ) -> Renderer<Interpreter, NoVoices> {
+        let engine = Interpreter::new(&program, rate, max_block.max(1));
+        Renderer::new(program, engine, NoVoices, rate, max_block)
+    }
+}
+
+impl<E: Engine, V: VoiceSource> Renderer<E, V> {
+    /// A renderer for `program` at `rate` Hz; `engine` must have been built
+    /// for the same program, rate and at least `max_block` samples a block.
+    pub fn new(
+        program: StagedProgram,
+        engine: E,
+        voices: V,
+        rate: u32,
+        max_block: usize,
+    ) -> Renderer<E, V> {
+        let max_block = max_block.max(1);
+        let graph = &program.graph;
+        let controls = control_tracks(&program);
+        let events = (0..graph.patterns.len())
+            .map(PatternId::new)
+            .filter(|&p| graph.pattern(p).kind == PatternKind::Events)
+            .collect();
+        let clock = SampleClock::new(rate, graph.tempo_cps);
+        let inputs = BlockInputs::new(graph, max_block);
+        let outputs = OutputBuffers::new(graph, max_block);
+        Renderer {
+            controls,
+            events,
+            clock,
+            position: 0,
+            inputs,
+            outputs,
+            limiter: Limiter::new(rate as f32),
+            max_block,
+            program,
+            engine,
+            voices,
+        }
+    }
+
+    pub fn program(&self) -> &StagedProgram {
+        &self.program
+    }
+
+    pub fn clock(&self) -> &SampleClock {
+        &self.clock
+    }
+
+    /// Samples rendered since the start (the clock's position).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Whether the program has event patterns (their sound comes from the
+    /// voice source).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// Samples the master limiter has reduced since the start.
+    pub fn limited_samples(&self) -> u64 {
+        self.limiter.limited_samples()
+    }
+
+    /// Renders the next `left.len()` samples of the stereo master into
+    /// `left` and `right` (which should have the same length; only the
+    /// shorter length is rendered, the rest is set to silence).
+    pub fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.len().min(right.len());
+        left[frames..].fill(0.0);
+        right[frames..].fill(0.0);
+        let mut done = 0;
+        while done < frames {
+            let len = (frames - done).min(self.max_block);
+            self.render_chunk(&mut left[done..done + len], &mut right[done..done + len]);
+            done += len;
+        }
+    }
+
+    /// Hot swap: continues `old` from where it is. The clock position and
+    /// the master limiter's gain carry over, and `adopt` moves node state
+    /// from `old`'s engine into this one. Allocates nothing.
+    pub fn take_over(&mut self, old: &mut Renderer<E, V>, adopt: impl FnOnce(&mut E, &mut E)) {
+        self.position = old.position;
+        std::mem::swap(&mut self.limiter, &mut old.limiter);
+        adopt(&mut self.engine, &mut old.engine);
+    }
+
+    /// Back to sample 0 with every node, voice and control in its initial
+    /// state. Rebuilds the control tracks, so it allocates: not for the
+    /// audio thread.
+    pub fn reset(&mut self) {
+        self.engine.reset();
+        self.voices.reset();
+        self.controls = control_tracks(&self.program);
+        self.limiter.reset();
+        self.position = 0;
+    }
+
+    /// At most `max_block` samples.
+    fn render_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.len();
+        let start = self.position;
+        self.inputs.set_frames(frames);
+        for (pattern, track) in &mut self.controls {
+            track.render(&self.clock, start, self.inputs.control_mut(*pattern));
+        }
+        for &pattern in &self.events {
+            let (voice_left, voice_right) = self.inputs.voices_mut(pattern);
+            self.voices
+                .render(pattern, &self.clock, start, voice_left, voice_right);
+        }
+        fill_cycle_gate(&self.clock, start, self.inputs.cycle_gate_mut());
+        self.engine.process_block(&self.inputs, &mut self.outputs);
+
+        left.fill(0.0);
+        right.fill(0.0);
+        for index in 0..self.outputs.len() {
+            let (out_left, out_right) = self.outputs.output(OutputId::new(index));
+            for (master, x) in left.iter_mut().zip(out_left) {
+                *master += x;
+            }
+            for (master, x) in right.iter_mut().zip(out_right) {
+                *master += x;
+            }
+        }
+        self.limiter.process(left, right);
+        self.position += frames as u64;
+    }
+}
+
+fn control_tracks(program: &StagedProgram) -> Vec<(PatternId, ControlTrack)> {
+    let graph = &program.graph;
+    (0..graph.patterns.len())
+        .map(PatternId::new)
+        .filter_map(|p| {
+            let pattern = graph.pattern(p);
+            let conversion = match pattern.kind {
+                PatternKind::Numeric => Conversion::Number,
+                PatternKind::NoteToHz => Conversion::NoteToHz,
+                PatternKind::Events => return None,
+            };
+            Some((p, ControlTrack::new(pattern.pattern.clone(), conversion)))
+        })
+        .collect()
+}
+
+/// Writes `floor(cycle) + 1` for samples `[start, start + gate.len())`:
+/// constant within a cycle, changing on the first sample at or after each
+/// cycle start, where the envelopes outside voices retrigger.
+pub fn fill_cycle_gate(clock: &SampleClock, start: u64, gate: &mut [f32]) {
+    let mut i = 0;
+    while i < gate.len() {
+        let sample = start + i as u64;
+        let cycle = clock.cycle_at(sample).floor_int();
+        let next_cycle = clock.sample_at_or_after(Fraction::from_int(cycle.saturating_add(1)));
+        let end = if next_cycle > sample {
+            usize::try_from(next_cycle - start).map_or(gate.len(), |end| end.min(gate.len()))
+        } else {
+            // A stopped clock (tempo 0) never reaches the next cycle.
+            gate.len()
+        };
+        gate[i..end].fill((cycle + 1) as f32);
+        i = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phonon_ir::graph::{
+        ControlPattern, Graph, Kernel, KernelId, KernelKind, NodeId, Op, Output, Stage,
+    };
+    use phonon_ir::pattern::{Pattern, Value};
+    use phonon_syntax::Span;
+
+    /// `out = control p0` (mono) plus `o2 = left, right` constants.
+    fn program(pattern: Pattern<Value>, right: f32) -> StagedProgram {
+        let mut graph = Graph::default();
+        let p = graph.add_pattern(ControlPattern {
+            pattern,
+            kind: PatternKind::Numeric,
+            span: Span::default(),
+            text: String::new(),
+        });
+        let control = graph.add_node(Op::Control(p), Vec::new(), Span::default(), None);
+        let zero = graph.add_node(Op::Const(0.0), Vec::new(), Span::default(), None);
+        let constant = graph.add_node(Op::Const(right), Vec::new(), Span::default(), None);
+        for (name, left, right) in [("out", control, control), ("o2", zero, constant)] {
+            graph.outputs.push(Output {
+                name: name.into(),
+                number: None,
+                left,
+                right,
+                span: Span::default(),
+            });
+        }
+        StagedProgram {
+            graph,
+            kernels: vec![Kernel {
+                kind: KernelKind::Output(OutputId(0)),
+                nodes: vec![NodeId(0), NodeId(1), NodeId(2)],
+                feedback: Vec::new(),
+            }],
+            stages: vec![Stage {
+                kernels: vec![KernelId(0)],
+            }],
+        }
+    }
+
+    fn numbers(text: &str) -> Pattern<Value> {
+        phonon_ir::pattern::mini::parse_pattern(text).expect("mini-notation")
+    }
+
+    #[test]
+    fn outputs_sum_into_the_master_with_mono_on_both_channels() {
+        let mut renderer = Renderer::interpreted(program(numbers("0.25 0.5"), 0.125), 100, 16);
+        let mut left = vec![0.0; 400];
+        let mut right = vec![0.0; 400];
+        renderer.render_block(&mut left, &mut right);
+        // Tempo 1/2 at 100 Hz: a cycle is 200 samples, each event 100.
+        assert_eq!(left[99], 0.25);
+        assert_eq!(left[100], 0.5);
+        assert_eq!(right[99], 0.25 + 0.125);
+        assert_eq!(right[100], 0.5 + 0.125);
+        assert_eq!(renderer.position(), 400);
+        assert_eq!(renderer.limited_samples(), 0);
+    }
+
+    #[test]
+    fn block_sizes_do_not_change_the_output() {
+        let render = |chunks: &[usize]| {
+            let mut renderer =
+                Renderer::interpreted(program(numbers("0.1 0.2 0.3"), 0.0), 1000, 64);
+            let mut left = Vec::new();
+            for &size in chunks.iter().cycle().take(40) {
+                let mut l = vec![0.0; size];
+                let mut r = vec![0.0; size];
+                renderer.render_block(&mut l, &mut r);
+                left.extend(l);
+            }
+            left.truncate(1000);
+            left
+        };
+        assert_eq!(render(&[100]), render(&[7, 200, 33]));
+    }
+
+    #[test]
+    fn the_limiter_keeps_the_master_below_the_ceiling_and_counts() {
+        let mut renderer = Renderer::interpreted(program(numbers("0.9"), 0.9), 1000, 64);
+        let mut left = vec![0.0; 100];
+        let mut right = vec![0.0; 100];
+        renderer.render_block(&mut left, &mut right);
+        assert!(right.iter().all(|&x| x <= Limiter::CEILING));
+        assert_eq!(renderer.limited_samples(), 100);
+    }
+
+    #[test]
+    fn the_cycle_gate_counts_cycles_from_one_and_changes_on_the_cycle_start() {
+        let clock = SampleClock::new(44_100, Fraction::new(1, 2));
+        let mut gate = vec![0.0; 300];
+        fill_cycle_gate(&clock, 88_200 - 100, &mut gate);
+        assert!(gate[..100].iter().all(|&g| g == 1.0));
+        assert!(gate[100..].iter().all(|&g| g == 2.0));
+        let stopped = SampleClock::new(44_100, Fraction::ZERO);
+        fill_cycle_gate(&stopped, 5, &mut gate);
+        assert!(gate.iter().all(|&g| g == 1.0));
+    }
+
+    #[test]
+    fn reset_starts_again_from_the_first_sample() {
+        let mut renderer = Renderer::interpreted(program(numbers("0.1 0.2"), 0.0), 100, 32);
+        let mut first = vec![0.0; 150];
+        let mut scratch = vec![0.0; 150];
+        renderer.render_block(&mut first, &mut scratch);
+        renderer.reset();
+        let mut again = vec![0.0; 150];
+        renderer.render_block(&mut again, &mut scratch);
+        assert_eq!(first, again);
+    }
+}

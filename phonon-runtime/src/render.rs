@@ -1,0 +1,161 @@
+//! Offline rendering: a program to a stereo WAV file, as fast as the engine
+//! goes, with the length counted exactly on the sample clock. Not playback
+//! (the audio driver's) and no printing (the CLI reports the summary).
+
+use crate::clock::SampleClock;
+use crate::engine::{Engine, Renderer, VoiceSource};
+use crate::wav::{StereoWavWriter, WavFormat};
+use phonon_ir::graph::StagedProgram;
+use phonon_ir::pattern::Fraction;
+use std::path::Path;
+use std::time::Instant;
+
+/// How much to render.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Length {
+    /// Seconds, rounded to the nearest sample.
+    Seconds(f64),
+    /// Cycles at the program's tempo, rounded up to a whole sample.
+    Cycles(Fraction),
+}
+
+impl Length {
+    /// The number of frames this length is at `clock`'s rate and tempo. A
+    /// negative or non-finite number of seconds is 0 frames.
+    pub fn frames(self, clock: &SampleClock) -> u64 {
+        match self {
+            Length::Seconds(seconds) => {
+                let frames = (seconds * f64::from(clock.rate)).round();
+                if frames.is_finite() && frames > 0.0 {
+                    frames as u64
+                } else {
+                    0
+                }
+            }
+            Length::Cycles(cycles) => clock.samples_in_cycles(cycles),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RenderOptions {
+    pub length: Length,
+    /// Sample rate, Hz.
+    pub rate: u32,
+    pub format: WavFormat,
+    /// Samples per engine block.
+    pub block: usize,
+}
+
+impl Default for RenderOptions {
+    /// The documented defaults: 8 cycles, 44.1 kHz, 16-bit, 512-sample blocks.
+    fn default() -> RenderOptions {
+        RenderOptions {
+            length: Length::Cycles(Fraction::from_int(8)),
+            rate: crate::audio::DEFAULT_SAMPLE_RATE,
+            format: WavFormat::Pcm16,
+            block: 512,
+        }
+    }
+}
+
+/// What a render did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RenderSummary {
+    /// Stereo frames written.
+    pub frames: u64,
+    /// Length of the audio.
+    pub seconds: f64,
+    /// The highest sample magnitude on either channel, in dB relative to
+    /// full scale (negative infinity for silence).
+    pub peak_dbfs: f64,
+    /// Samples the master limiter reduced.
+    pub limited_samples: u64,
+    /// Time the render took.
+    pub wall_seconds: f64,
+    /// Seconds of audio per second of rendering.
+    pub realtime_factor: f64,
+}
+
+/// Renders `program` on the reference interpreter (event patterns silent:
+/// no voice source is attached) to a WAV file at `path`. `progress` is
+/// called after every block with the frames done and the total.
+pub fn render_to_wav(
+    program: StagedProgram,
+    path: &Path,
+    options: &RenderOptions,
+    progress: impl FnMut(u64, u64),
+) -> hound::Result<RenderSummary> {
+    let mut renderer = Renderer::interpreted(program, options.rate, options.block);
+    render_with(&mut renderer, path, options, progress)
+}
+
+/// Renders from `renderer`'s current position onward: any engine, any
+/// voice source. The renderer must have been built for `options.rate` and
+/// blocks of at least `options.block` samples.
+pub fn render_with<E: Engine, V: VoiceSource>(
+    renderer: &mut Renderer<E, V>,
+    path: &Path,
+    options: &RenderOptions,
+    mut progress: impl FnMut(u64, u64),
+) -> hound::Result<RenderSummary> {
+    let started = Instant::now();
+    let total = options.length.frames(renderer.clock());
+    let limited_before = renderer.limited_samples();
+    let block = options.block.max(1);
+    let mut writer = StereoWavWriter::create(path, options.rate, options.format)?;
+    let mut left = vec![0.0f32; block];
+    let mut right = vec![0.0f32; block];
+    let mut peak = 0.0f32;
+    let mut done = 0u64;
+    while done < total {
+        let len = usize::try_from(total - done).map_or(block, |rest| rest.min(block));
+        let (l, r) = (&mut left[..len], &mut right[..len]);
+        renderer.render_block(l, r);
+        peak = l.iter().chain(r.iter()).fold(peak, |p, x| p.max(x.abs()));
+        writer.write(l, r)?;
+        done += len as u64;
+        progress(done, total);
+    }
+    writer.finish()?;
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let seconds = total as f64 / f64::from(options.rate.max(1));
+    Ok(RenderSummary {
+        frames: total,
+        seconds,
+        peak_dbfs: 20.0 * f64::from(peak).log10(),
+        limited_samples: renderer.limited_samples() - limited_before,
+        wall_seconds,
+        realtime_factor: if wall_seconds > 0.0 {
+            seconds / wall_seconds
+        } else {
+            f64::INFINITY
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_count_exactly_on_the_clock() {
+        let clock = SampleClock::new(44_100, Fraction::new(1, 2));
+        assert_eq!(
+            Length::Cycles(Fraction::from_int(3)).frames(&clock),
+            264_600
+        );
+        assert_eq!(Length::Cycles(Fraction::new(1, 3)).frames(&clock), 29_400);
+        let odd = SampleClock::new(48_000, Fraction::new(2, 3));
+        // One cycle is 72 000 samples.
+        assert_eq!(Length::Cycles(Fraction::from_int(5)).frames(&odd), 360_000);
+    }
+
+    #[test]
+    fn seconds_round_to_the_nearest_sample_and_never_go_negative() {
+        let clock = SampleClock::new(48_000, Fraction::new(1, 2));
+        assert_eq!(Length::Seconds(1.5).frames(&clock), 72_000);
+        assert_eq!(Length::Seconds(-2.0).frames(&clock), 0);
+        assert_eq!(Length::Seconds(f64::NAN).frames(&clock), 0);
+    }
+}

@@ -1,0 +1,168 @@
+//! The audio thread never allocates or frees: `assert_no_alloc`'s allocator
+//! counts every allocator call made inside `assert_no_alloc` on the calling
+//! thread. It is armed around the body of each block: the player (swaps,
+//! crossfades, returning old programs), the recording tap, the render-ahead
+//! queue's audio end, and every block of the null device's paced thread.
+
+use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use phonon_runtime::audio::ahead::render_ahead;
+use phonon_runtime::audio::null::{NullConfig, NullDevice};
+use phonon_runtime::audio::record::record;
+use phonon_runtime::audio::stats::AudioStats;
+use phonon_runtime::audio::BlockSource;
+use phonon_runtime::live::player::{player, Handover, LiveProgram, PlayerConfig};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[global_allocator]
+static ALLOCATOR: AllocDisabler = AllocDisabler;
+
+/// A tone standing in for a compiled program: it carries its phase over
+/// when its frequency is unchanged, and asks for a crossfade otherwise.
+struct Tone {
+    frequency: f32,
+    phase: f32,
+}
+
+impl BlockSource for Tone {
+    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            *l = (self.phase * std::f32::consts::TAU).sin() * 0.5;
+            *r = *l;
+            self.phase = (self.phase + self.frequency / 48_000.0).fract();
+        }
+    }
+}
+
+impl LiveProgram for Tone {
+    fn take_over(&mut self, old: &mut Tone) -> Handover {
+        self.phase = old.phase;
+        if old.frequency == self.frequency {
+            Handover::Seamless
+        } else {
+            Handover::Crossfade
+        }
+    }
+}
+
+fn tone(frequency: f32) -> Box<Tone> {
+    Box::new(Tone {
+        frequency,
+        phase: 0.0,
+    })
+}
+
+/// Arms the check around each block on whatever thread renders it, and
+/// publishes that thread's count.
+struct Armed<S> {
+    inner: S,
+    violations: Arc<AtomicU64>,
+}
+
+impl<S: BlockSource> BlockSource for Armed<S> {
+    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+        reset_violation_count();
+        assert_no_alloc(|| self.inner.render_block(left, right));
+        self.violations
+            .fetch_add(u64::from(violation_count()), Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn swapping_crossfading_and_recording_do_not_allocate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (player, mut control) = player(tone(220.0), PlayerConfig::new(48_000, 256));
+    let (tap, recorder) = record(player, &dir.path().join("take.wav"), 48_000).unwrap();
+    let violations = Arc::new(AtomicU64::new(0));
+    let mut source = Armed {
+        inner: tap,
+        violations: Arc::clone(&violations),
+    };
+    let (mut left, mut right) = (vec![0.0; 256], vec![0.0; 256]);
+    for (block, frequency) in (0..40).zip([220.0, 220.0, 330.0, 440.0].iter().cycle()) {
+        if block % 5 == 0 {
+            control.send(tone(*frequency));
+        }
+        source.render_block(&mut left, &mut right);
+        control.service();
+    }
+    drop(source);
+    recorder.finish().unwrap();
+    let swaps = std::iter::from_fn(|| control.next_event()).count();
+    assert_eq!(swaps, 8, "every program was taken");
+    assert_eq!(violations.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn the_null_devices_audio_thread_does_not_allocate() {
+    let (player, mut control) = player(tone(220.0), PlayerConfig::new(48_000, 128));
+    let violations = Arc::new(AtomicU64::new(0));
+    let source = Armed {
+        inner: player,
+        violations: Arc::clone(&violations),
+    };
+    let stats = Arc::new(AudioStats::default());
+    let config = NullConfig {
+        rate: 48_000,
+        block_frames: 128,
+        total_frames: Some(48_000 / 5),
+    };
+    let device = NullDevice::start(source, config, Arc::clone(&stats)).unwrap();
+    let mut frequency = 220.0;
+    while !device.is_finished() {
+        frequency += 110.0;
+        control.send(tone(frequency));
+        std::thread::sleep(Duration::from_millis(15));
+        control.service();
+    }
+    device.stop();
+    assert!(std::iter::from_fn(|| control.next_event()).count() >= 3);
+    assert_eq!(stats.snapshot().frames, 9_600);
+    assert_eq!(violations.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn the_check_catches_an_allocation() {
+    let violations = Arc::new(AtomicU64::new(0));
+    struct Allocates;
+    impl BlockSource for Allocates {
+        fn render_block(&mut self, left: &mut [f32], _right: &mut [f32]) {
+            let copy = left.to_vec();
+            left[0] = copy[0];
+        }
+    }
+    let mut source = Armed {
+        inner: Allocates,
+        violations: Arc::clone(&violations),
+    };
+    source.render_block(&mut [0.0; 4], &mut [0.0; 4]);
+    assert!(violations.load(Ordering::Relaxed) >= 1);
+}
+
+#[test]
+fn the_audio_end_of_the_render_ahead_queue_does_not_allocate() {
+    let (player, mut control) = player(tone(220.0), PlayerConfig::new(48_000, 128));
+    let stats = Arc::new(AudioStats::default());
+    let queue = render_ahead(player, 128, 48_000, Arc::clone(&stats)).unwrap();
+    let violations = Arc::new(AtomicU64::new(0));
+    let source = Armed {
+        inner: queue,
+        violations: Arc::clone(&violations),
+    };
+    let config = NullConfig {
+        rate: 48_000,
+        block_frames: 128,
+        total_frames: Some(48_000 / 5),
+    };
+    let device = NullDevice::start(source, config, Arc::clone(&stats)).unwrap();
+    control.send(tone(330.0));
+    while !device.is_finished() {
+        std::thread::sleep(Duration::from_millis(10));
+        control.service();
+    }
+    device.stop();
+    assert_eq!(control.next_event().map(|e| e.generation), Some(1));
+    assert_eq!(violations.load(Ordering::Relaxed), 0);
+    assert_eq!(stats.snapshot().underruns, 0);
+}

@@ -1,0 +1,328 @@
+//! `phonon run`: a performance on the null device, recorded. The file is
+//! rewritten while it plays, and the recording must show the new program
+//! within two blocks of the swap, no click at the swap, the unchanged sine
+//! with its phase intact, and a broken edit changing nothing at all.
+//!
+//! The stress workload plays for 10 s with no underrun; set
+//! `PHONON_SOAK=1` to play it for 60 s instead.
+
+use phonon_tests::{phonon_binary, shared_file, temp_dir};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+const RATE: f64 = 48_000.0;
+const BLOCK: usize = 512;
+
+const SINE: &str = "~tone: sine 220 * 0.3\no1: ~tone\n";
+const SINE_AND_HIGH: &str = "~tone: sine 220 * 0.3\no1: ~tone\no2: sine 880 * 0.1\n";
+const BROKEN: &str = "~tone: sine 220 * 0.3\no1: ~tone # lfp 800\n";
+
+/// A `phonon run` in progress, its stderr read line by line.
+struct Performance {
+    child: Child,
+    lines: Receiver<String>,
+    stderr: Vec<String>,
+}
+
+impl Performance {
+    fn start(dir: &Path, args: &[&str]) -> Performance {
+        let mut child = Command::new(phonon_binary())
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .arg("run")
+            .args(args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("phonon runs");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Performance {
+            child,
+            lines,
+            stderr: Vec::new(),
+        }
+    }
+
+    /// Waits for a stderr line containing `text` and returns it.
+    fn wait_for(&mut self, text: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => {
+                    self.stderr.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line with {text:?}; stderr so far:\n{}",
+                    self.stderr.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Waits for the end; returns all of stderr.
+    fn finish(mut self) -> String {
+        let status = self.child.wait().expect("phonon ends");
+        self.stderr.extend(self.lines.iter());
+        let text = self.stderr.join("\n");
+        assert!(status.success(), "phonon run failed:\n{text}");
+        text
+    }
+}
+
+fn left_channel(path: &Path) -> Vec<f32> {
+    let reader = hound::WavReader::open(path).expect("a WAV recording");
+    assert_eq!(reader.spec().sample_rate, RATE as u32);
+    let samples: Vec<f32> = reader.into_samples::<f32>().map(Result::unwrap).collect();
+    samples.chunks_exact(2).map(|frame| frame[0]).collect()
+}
+
+/// Least-squares amplitudes `(a, b)` of `a sin + b cos` at each frequency
+/// over `frames`, for frequencies whose cycles fit many times in the span.
+fn fit(signal: &[f32], frames: std::ops::Range<usize>, frequencies: &[f64]) -> Vec<(f64, f64)> {
+    frequencies
+        .iter()
+        .map(|&f| {
+            let (mut a, mut b) = (0.0, 0.0);
+            for n in frames.clone() {
+                let phase = std::f64::consts::TAU * f * n as f64 / RATE;
+                a += f64::from(signal[n]) * phase.sin();
+                b += f64::from(signal[n]) * phase.cos();
+            }
+            let scale = 2.0 / frames.len() as f64;
+            (a * scale, b * scale)
+        })
+        .collect()
+}
+
+fn frame_in(line: &str, after: &str) -> usize {
+    let rest = &line[line
+        .find(after)
+        .unwrap_or_else(|| panic!("{after:?} in {line:?}"))
+        + after.len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a frame number after {after:?} in {line:?}"))
+}
+
+fn max_step(signal: &[f32]) -> f32 {
+    signal
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn a_saved_edit_is_heard_within_two_blocks_and_the_unchanged_sine_keeps_its_phase() {
+    let dir = temp_dir();
+    let song = dir.path().join("song.ph");
+    std::fs::write(&song, SINE).unwrap();
+    let mut run = Performance::start(
+        dir.path(),
+        &[
+            "song.ph",
+            "--device",
+            "null",
+            "--seconds",
+            "3",
+            "--record",
+            "take.wav",
+        ],
+    );
+    run.wait_for("playing song.ph");
+    std::thread::sleep(Duration::from_millis(1000));
+    std::fs::write(&song, SINE_AND_HIGH).unwrap();
+    let reloaded = run.wait_for("reloaded song.ph");
+    let stderr = run.finish();
+    let ready = frame_in(&reloaded, "ready at frame ");
+    let swap = frame_in(&reloaded, "playing from frame ");
+    // Ready while frame `ready` was heard; taken at the render thread's next
+    // block, which runs at most the two queued blocks ahead of the output.
+    assert!(swap >= ready && swap - ready <= 3 * BLOCK, "{reloaded}");
+
+    let take = left_channel(&dir.path().join("take.wav"));
+    assert_eq!(take.len(), 3 * RATE as usize, "{stderr}");
+    assert!(swap > 24_000 && swap + 24_000 < take.len(), "{reloaded}");
+
+    // Before the swap: the sine alone.
+    let before = fit(&take, 0..swap, &[220.0, 880.0]);
+    let amplitude = before[0].0.hypot(before[0].1);
+    assert!((amplitude - 0.3).abs() < 0.01, "sine level {amplitude}");
+    assert!(before[1].0.hypot(before[1].1) < 0.005, "no 880 Hz yet");
+
+    // After: the same sine, same phase, plus the new 880 Hz output.
+    let after = fit(&take, swap..take.len(), &[220.0, 880.0]);
+    let (da, db) = (after[0].0 - before[0].0, after[0].1 - before[0].1);
+    assert!(
+        da.hypot(db) < 0.01,
+        "the sine's phase or level moved: {before:?} -> {after:?}"
+    );
+    assert!(
+        (after[1].0.hypot(after[1].1) - 0.1).abs() < 0.01,
+        "880 Hz after: {after:?}"
+    );
+
+    // The new output is heard within two blocks of the swap: what is not
+    // the old sine there is the new tone.
+    let (a, b) = before[0];
+    let residual: Vec<f64> = (swap..swap + 2 * BLOCK)
+        .map(|n| {
+            let phase = std::f64::consts::TAU * 220.0 * n as f64 / RATE;
+            f64::from(take[n]) - (a * phase.sin() + b * phase.cos())
+        })
+        .collect();
+    let rms = (residual.iter().map(|x| x * x).sum::<f64>() / residual.len() as f64).sqrt();
+    assert!(
+        rms > 0.05,
+        "the new program is not heard right after the swap (rms {rms})"
+    );
+
+    // No click: no step at the swap is larger than the program's own.
+    let own = max_step(&take[swap + 4 * BLOCK..]);
+    let at_swap = max_step(&take[swap - 2 * BLOCK..swap + 2 * BLOCK]);
+    assert!(
+        at_swap <= own * 1.05,
+        "step {at_swap} at the swap, {own} in the program"
+    );
+}
+
+#[test]
+fn a_broken_edit_leaves_the_recording_unchanged() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("steady.ph"), SINE).unwrap();
+    let steady = Performance::start(
+        dir.path(),
+        &[
+            "steady.ph",
+            "--device",
+            "null",
+            "--seconds",
+            "1.5",
+            "--record",
+            "steady.wav",
+        ],
+    );
+    steady.finish();
+
+    let song = dir.path().join("song.ph");
+    std::fs::write(&song, SINE).unwrap();
+    let mut run = Performance::start(
+        dir.path(),
+        &[
+            "song.ph",
+            "--device",
+            "null",
+            "--seconds",
+            "1.5",
+            "--record",
+            "edited.wav",
+        ],
+    );
+    run.wait_for("playing song.ph");
+    std::thread::sleep(Duration::from_millis(400));
+    std::fs::write(&song, BROKEN).unwrap();
+    run.wait_for("still playing the last good program");
+    let stderr = run.finish();
+    assert!(
+        stderr.contains("lfp"),
+        "the diagnostic names the fault:\n{stderr}"
+    );
+    assert!(!stderr.contains("reloaded"), "{stderr}");
+    assert_eq!(
+        left_channel(&dir.path().join("edited.wav")),
+        left_channel(&dir.path().join("steady.wav")),
+        "a broken edit changed the music"
+    );
+}
+
+#[test]
+fn a_deleted_file_keeps_the_music_playing_and_says_so() {
+    let dir = temp_dir();
+    let song = dir.path().join("song.ph");
+    std::fs::write(&song, SINE).unwrap();
+    let mut run = Performance::start(
+        dir.path(),
+        &[
+            "song.ph",
+            "--device",
+            "null",
+            "--seconds",
+            "1.5",
+            "--record",
+            "take.wav",
+        ],
+    );
+    run.wait_for("playing song.ph");
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::remove_file(&song).unwrap();
+    run.wait_for("was deleted or renamed; still playing");
+    run.finish();
+    let take = left_channel(&dir.path().join("take.wav"));
+    let tail = fit(&take, take.len() - 24_000..take.len(), &[220.0]);
+    assert!(
+        (tail[0].0.hypot(tail[0].1) - 0.3).abs() < 0.01,
+        "the sine played on"
+    );
+}
+
+#[test]
+fn a_missing_device_names_the_null_device_and_render() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("song.ph"), SINE).unwrap();
+    let output = phonon_tests::phonon(dir.path(), &["run", "song.ph", "--device", "no such card"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = phonon_tests::stderr(&output);
+    assert!(
+        stderr.contains("--device null") && stderr.contains("render"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_program_with_errors_does_not_start() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("song.ph"), BROKEN).unwrap();
+    let output = phonon_tests::phonon(
+        dir.path(),
+        &["run", "song.ph", "--device", "null", "--seconds", "1"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(phonon_tests::stderr(&output).contains("lfp"));
+}
+
+/// `PHONON_SOAK=1` plays for 60 s instead of 10.
+#[test]
+fn the_stress_workload_plays_without_underruns() {
+    let seconds = if std::env::var_os("PHONON_SOAK").is_some() {
+        "60"
+    } else {
+        "10"
+    };
+    let dir = temp_dir();
+    let workload = shared_file("workloads/stress16.ph");
+    let workload = workload.to_str().unwrap();
+    let run = Performance::start(
+        dir.path(),
+        &[workload, "--device", "null", "--seconds", seconds],
+    );
+    let stderr = run.finish();
+    let status = stderr
+        .lines()
+        .find(|l| l.starts_with("stopped:"))
+        .unwrap_or_else(|| panic!("no final status line:\n{stderr}"));
+    assert!(status.contains("| 0 underruns |"), "{status}");
+    eprintln!("{status}");
+}
