@@ -43,10 +43,7 @@ fn fill_controls(program: &mut JitProgram) {
 fn bench(c: &mut Criterion) {
     let staged = synth16();
     let jit = JitModule::host().expect("host ISA");
-    let options = KernelOptions {
-        rate: RATE,
-        seed: 1,
-    };
+    let options = KernelOptions { rate: RATE };
 
     let mut group = c.benchmark_group("synth16_block_512");
     for (name, pack) in [("jit_scalar", false), ("jit_packed", true)] {
@@ -56,7 +53,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| program.process(black_box(BLOCK)).unwrap());
         });
     }
-    let mut reference = Reference::new(&staged, RATE, 1, BLOCK);
+    let mut reference = Reference::new(&staged, RATE, BLOCK);
     let controls = JitProgram::compile(&jit, &staged, options, false, 1)
         .unwrap()
         .external_inputs()

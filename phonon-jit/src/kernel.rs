@@ -21,6 +21,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Module};
 use phonon_ir::dsp::CONTROL_PERIOD;
 use phonon_ir::graph::{NodeId, Op};
+use phonon_ir::interpret::noise_seed;
 use std::time::{Duration, Instant};
 
 /// Lanes of a packed function.
@@ -46,10 +47,9 @@ impl std::fmt::Debug for JitModule {
 /// What a kernel is compiled for.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KernelOptions {
-    /// Sample rate, Hz (folded into the code).
+    /// Sample rate, Hz (folded into the code). Noise generators are seeded
+    /// by node as the interpreter seeds them (`interpret::noise_seed`).
     pub rate: f32,
-    /// Noise generators are seeded with `seed + node index`.
-    pub seed: u64,
 }
 
 impl JitModule {
@@ -380,7 +380,7 @@ impl StatePlan {
                     let form = &lanes[lane.min(lanes.len() - 1)];
                     match &form.roles[position] {
                         Role::Compute { op, .. } => {
-                            let seed = options.seed.wrapping_add(u64::from(form.nodes[position].0));
+                            let seed = noise_seed(form.nodes[position]);
                             nodes::initial_state(op, options.rate, seed)
                         }
                         _ => Vec::new(),

@@ -5,6 +5,7 @@
 
 use phonon_ir::dsp::{self, spec, NodeKind};
 use phonon_ir::graph::{Graph, NodeId, Op, PatternId};
+use phonon_ir::interpret::noise_seed;
 use phonon_jit::{JitModule, KernelOptions, LaneForm};
 use phonon_syntax::Span;
 
@@ -64,7 +65,7 @@ fn reference(kind: NodeKind, signals: &[Vec<f32>], seed: u64) -> Vec<f32> {
 }
 
 /// The compiled output, each lane fed its own signals.
-fn compiled(kind: NodeKind, lanes: &[Vec<Vec<f32>>], packed: bool, seed: u64) -> Vec<Vec<f32>> {
+fn compiled(kind: NodeKind, lanes: &[Vec<Vec<f32>>], packed: bool) -> Vec<Vec<f32>> {
     let (graph, kernels) = graph_of(kind, lanes.len());
     let forms: Vec<LaneForm> = kernels
         .iter()
@@ -75,7 +76,7 @@ fn compiled(kind: NodeKind, lanes: &[Vec<Vec<f32>>], packed: bool, seed: u64) ->
         .collect();
     let jit = JitModule::host().expect("host ISA");
     let mut kernel = jit
-        .compile(&forms, packed, KernelOptions { rate: RATE, seed })
+        .compile(&forms, packed, KernelOptions { rate: RATE })
         .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
     let mut state = kernel.initial_state();
     let mut outs = vec![vec![0.0f32; LEN]; lanes.len()];
@@ -126,14 +127,13 @@ fn check(kind: NodeKind, cases: &[Vec<Vec<f32>>], tolerance: f32) {
 fn check_scaled(kind: NodeKind, cases: &[Vec<Vec<f32>>], tolerance: f32, relative: bool) {
     // Node ids in `graph_of`: copy c's node is c * (arity + 1) + arity.
     let arity = cases[0].len() as u64;
-    let seed = 11;
     let scalar: Vec<Vec<f32>> = cases
         .iter()
-        .flat_map(|case| compiled(kind, std::slice::from_ref(case), false, seed))
+        .flat_map(|case| compiled(kind, std::slice::from_ref(case), false))
         .collect();
-    let packed = compiled(kind, &cases[..cases.len().min(4)], true, seed);
+    let packed = compiled(kind, &cases[..cases.len().min(4)], true);
     for (c, case) in cases.iter().enumerate() {
-        let expected = reference(kind, case, seed + arity);
+        let expected = reference(kind, case, noise_seed(NodeId(arity as u32)));
         let (d, at) = max_difference(&scalar[c], &expected, relative);
         assert!(
             d <= tolerance,
@@ -146,7 +146,7 @@ fn check_scaled(kind: NodeKind, cases: &[Vec<Vec<f32>>], tolerance: f32, relativ
             "{kind:?} case {c}: non-finite"
         );
         if c < 4 {
-            let lane_seed = seed + c as u64 * (arity + 1) + arity;
+            let lane_seed = noise_seed(NodeId((c as u64 * (arity + 1) + arity) as u32));
             let expected = reference(kind, case, lane_seed);
             let (d, at) = max_difference(&packed[c], &expected, relative);
             assert!(
@@ -385,14 +385,7 @@ fn run_shaper(kind: NodeKind, input: &[f32]) -> Vec<f32> {
     let form = LaneForm::analyse(&graph, &kernels[0], &|id| id == last);
     let jit = JitModule::host().unwrap();
     let mut kernel = jit
-        .compile(
-            &[form],
-            false,
-            KernelOptions {
-                rate: RATE,
-                seed: 0,
-            },
-        )
+        .compile(&[form], false, KernelOptions { rate: RATE })
         .unwrap();
     let mut state = kernel.initial_state();
     let mut out = vec![0.0; input.len()];
@@ -435,14 +428,7 @@ fn calls_with_wrong_buffers_are_refused() {
     let form = LaneForm::analyse(&graph, &kernels[0], &|id| id == last);
     let jit = JitModule::host().unwrap();
     let mut kernel = jit
-        .compile(
-            &[form],
-            false,
-            KernelOptions {
-                rate: RATE,
-                seed: 0,
-            },
-        )
+        .compile(&[form], false, KernelOptions { rate: RATE })
         .unwrap();
     let mut state = kernel.initial_state();
     let (x, level) = (vec![1.0; 64], vec![0.5; 64]);

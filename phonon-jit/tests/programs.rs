@@ -26,10 +26,7 @@ fn control_value(node: NodeId, sample: usize) -> f32 {
 }
 
 fn options() -> KernelOptions {
-    KernelOptions {
-        rate: RATE,
-        seed: 3,
-    }
+    KernelOptions { rate: RATE }
 }
 
 /// Runs `blocks` blocks of the program through the JIT (packed or not) and
@@ -37,7 +34,7 @@ fn options() -> KernelOptions {
 fn largest_output_difference(staged: &StagedProgram, pack: bool, blocks: usize) -> f32 {
     let jit = JitModule::host().unwrap();
     let mut program = JitProgram::compile(&jit, staged, options(), pack, BLOCK).unwrap();
-    let mut reference = Reference::new(staged, RATE, 3, BLOCK);
+    let mut reference = Reference::new(staged, RATE, BLOCK);
     let externals = program.external_inputs().to_vec();
     let mut worst = 0.0f32;
     for block in 0..blocks {

@@ -5,6 +5,7 @@
 
 use phonon_ir::dsp::{self, master, MonoNode};
 use phonon_ir::graph::{NodeId, Op, StagedProgram};
+use phonon_ir::interpret::noise_seed;
 
 pub struct Reference {
     order: Vec<NodeId>,
@@ -15,8 +16,9 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// `seed + node index` seeds each noise node, as the JIT does.
-    pub fn new(staged: &StagedProgram, rate: f32, seed: u64, max_frames: usize) -> Reference {
+    /// Noise nodes are seeded by `interpret::noise_seed`, as the JIT seeds
+    /// them.
+    pub fn new(staged: &StagedProgram, rate: f32, max_frames: usize) -> Reference {
         let graph = &staged.graph;
         let order = staged
             .stages
@@ -29,7 +31,7 @@ impl Reference {
             .iter()
             .enumerate()
             .map(|(i, node)| match node.op {
-                Op::Dsp(kind) => dsp::build(kind, rate, seed + i as u64),
+                Op::Dsp(kind) => dsp::build(kind, rate, noise_seed(NodeId::new(i))),
                 _ => None,
             })
             .collect();
