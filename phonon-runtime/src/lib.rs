@@ -5,6 +5,7 @@ pub mod audio;
 pub mod clock;
 pub mod controls;
 pub mod engine;
+pub mod jit_engine;
 pub mod live;
 pub mod render;
 pub mod samples;

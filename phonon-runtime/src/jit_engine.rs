@@ -1,0 +1,186 @@
+//! The native engine: a staged program compiled by `phonon-jit` behind the
+//! [`Engine`] trait, so the renderer can run it where it runs the
+//! interpreter. It only moves buffers: control, voice and gate buffers in,
+//! output buffers out; the code and its memory are `phonon-jit`'s.
+
+use crate::engine::Engine;
+use phonon_ir::graph::{NodeId, Op, OutputId, PatternId, StagedProgram};
+use phonon_ir::interpret::{BlockInputs, OutputBuffers};
+use phonon_jit::{JitError, JitModule, JitProgram, KernelOptions};
+
+/// Where an input buffer of the compiled program comes from.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Control(PatternId),
+    /// The voices of an event pattern, mixed to mono as the interpreter does.
+    Voices(PatternId),
+    CycleGate,
+}
+
+/// A staged program as native code; see the module docs.
+#[derive(Debug)]
+pub struct JitEngine {
+    program: JitProgram,
+    sources: Vec<(NodeId, Source)>,
+    /// Each output's left and right node.
+    outputs: Vec<(NodeId, NodeId)>,
+    max_block: usize,
+}
+
+impl JitEngine {
+    /// Compiles `staged` for `rate` Hz and blocks of up to `max_block`
+    /// samples, packing isomorphic kernels into `f32x4` code. Fails when a
+    /// node has no code generation yet (the caller keeps the interpreter).
+    pub fn new(staged: &StagedProgram, rate: u32, max_block: usize) -> Result<JitEngine, JitError> {
+        let max_block = max_block.max(1);
+        let jit = JitModule::host()?;
+        let options = KernelOptions { rate: rate as f32 };
+        let program = JitProgram::compile(&jit, staged, options, true, max_block)?;
+        let sources = program
+            .external_inputs()
+            .iter()
+            .filter_map(|&id| {
+                let source = match staged.graph.node(id).op {
+                    Op::Control(p) => Source::Control(p),
+                    Op::Voices(p) => Source::Voices(p),
+                    Op::CycleGate => Source::CycleGate,
+                    _ => return None,
+                };
+                Some((id, source))
+            })
+            .collect();
+        let outputs = staged
+            .graph
+            .outputs
+            .iter()
+            .map(|o| (o.left, o.right))
+            .collect();
+        Ok(JitEngine {
+            program,
+            sources,
+            outputs,
+            max_block,
+        })
+    }
+
+    /// Which kernels were packed into which functions.
+    pub fn packing_summary(&self) -> &str {
+        self.program.packing_summary()
+    }
+}
+
+/// Copies `source` into `out`, silence past its end.
+fn copy_into(out: &mut [f32], source: &[f32]) {
+    for (i, y) in out.iter_mut().enumerate() {
+        *y = source.get(i).copied().unwrap_or(0.0);
+    }
+}
+
+impl Engine for JitEngine {
+    fn process_block(&mut self, inputs: &BlockInputs, out: &mut OutputBuffers) {
+        let frames = inputs.frames().min(self.max_block);
+        for &(node, source) in &self.sources {
+            let Some(buffer) = self.program.buffer_mut(node) else {
+                continue;
+            };
+            let buffer = &mut buffer[..frames];
+            match source {
+                Source::Control(p) => copy_into(buffer, inputs.control(p)),
+                Source::CycleGate => copy_into(buffer, inputs.cycle_gate()),
+                Source::Voices(p) => {
+                    let (left, right) = inputs.voices(p);
+                    for (i, y) in buffer.iter_mut().enumerate() {
+                        let l = left.get(i).copied().unwrap_or(0.0);
+                        let r = right.get(i).copied().unwrap_or(0.0);
+                        let mixed = 0.5 * (l + r);
+                        *y = if mixed.is_finite() { mixed } else { 0.0 };
+                    }
+                }
+            }
+        }
+        // Buffer lengths are fixed at compile time, so this cannot fail;
+        // were it to, the block would be silence rather than stale audio.
+        let ran = self.program.process(frames).is_ok();
+        out.set_frames(frames);
+        for (index, &(left, right)) in self.outputs.iter().enumerate() {
+            let (out_left, out_right) = out.output_mut(OutputId::new(index));
+            for (target, node) in [(out_left, left), (out_right, right)] {
+                match self.program.buffer(node).filter(|_| ran) {
+                    Some(buffer) => copy_into(target, &buffer[..frames]),
+                    None => target.fill(0.0),
+                }
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.program.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phonon_ir::graph::PatternKind;
+    use phonon_ir::interpret::Interpreter;
+
+    const PROGRAM: &str = "tempo: 0.5
+~lfo: sine 0.25
+o1: saw \"55 82.5\" # lpf (~lfo * 1500 + 800) 0.7 * 0.05
+o2: saw \"65.4 98\" # lpf (~lfo * 1400 + 900) 0.7 * 0.05
+o3: square \"73.4\" # hpf (~lfo * 300 + 1000) 0.5 # tanh * 0.05
+o4: noise # bpf 2000 4 # gain 0.3
+o5: tri 220 # bitcrush 6 2 # distortion 3 0.4
+o6: pulse 110 0.3 # notch 900 2 * (~lfo * 0.5 + 0.5)
+";
+
+    fn staged() -> StagedProgram {
+        let parsed = phonon_syntax::parse(PROGRAM);
+        phonon_ir::compile(&parsed.program)
+            .staged
+            .expect("the test program compiles")
+    }
+
+    #[test]
+    fn the_jit_engine_matches_the_interpreter() {
+        let staged = staged();
+        let (rate, block) = (44_100, 256);
+        let mut jit = JitEngine::new(&staged, rate, block).expect("every node compiles");
+        let mut interpreter = Interpreter::new(&staged, rate, block);
+        let mut inputs = BlockInputs::new(&staged.graph, block);
+        let mut jit_out = OutputBuffers::new(&staged.graph, block);
+        let mut ref_out = OutputBuffers::new(&staged.graph, block);
+        let mut worst = 0.0f32;
+        for n in 0..60 {
+            for (index, pattern) in staged.graph.patterns.iter().enumerate() {
+                if pattern.kind != PatternKind::Events {
+                    let value = 60.0 + 7.0 * ((n / 10 + index) % 5) as f32;
+                    inputs.control_mut(PatternId::new(index)).fill(value);
+                }
+            }
+            // Uneven blocks: control points fall anywhere in them.
+            inputs.set_frames(if n % 3 == 0 { block } else { 101 });
+            jit.process_block(&inputs, &mut jit_out);
+            interpreter.process_block(&inputs, &mut ref_out);
+            for o in 0..staged.graph.outputs.len() {
+                let (a, _) = jit_out.output(OutputId::new(o));
+                let (b, _) = ref_out.output(OutputId::new(o));
+                for (x, y) in a.iter().zip(b) {
+                    worst = worst.max((x - y).abs());
+                }
+            }
+        }
+        assert!(worst <= 1e-4, "largest difference {worst}");
+        assert!(jit.packing_summary().contains("f32x4"));
+    }
+
+    #[test]
+    fn a_node_without_code_generation_is_reported() {
+        let parsed = phonon_syntax::parse("out: saw 110 # reverb 0.5 0.5 0.3\n");
+        let staged = phonon_ir::compile(&parsed.program).staged.unwrap();
+        assert!(matches!(
+            JitEngine::new(&staged, 44_100, 64),
+            Err(JitError::Unsupported { .. })
+        ));
+    }
+}
