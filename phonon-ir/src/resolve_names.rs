@@ -129,7 +129,15 @@ pub fn resolve_names(program: &Program) -> (Names<'_>, Vec<Diagnostic>) {
             }
         }
     }
-    let bus_names: Vec<&str> = names.buses.iter().map(|b| b.name.as_str()).collect();
+    // A bus whose definition failed to parse counts as defined: its fault is
+    // reported already, and a read of it is no second mistake.
+    let broken = program.broken_buses.iter().map(|b| b.name.as_str());
+    let bus_names: Vec<&str> = names
+        .buses
+        .iter()
+        .map(|b| b.name.as_str())
+        .chain(broken)
+        .collect();
     for statement in &program.statements {
         match &statement.kind {
             StatementKind::Tempo { value, .. }

@@ -10,6 +10,10 @@ use crate::span::Span;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Program {
     pub statements: Vec<Statement>,
+    /// Buses whose defining statement failed to parse (`~bass saw 55`). The
+    /// fault is already reported; later stages treat the names as defined,
+    /// so reading `~bass` elsewhere adds no second, misleading error.
+    pub broken_buses: Vec<Ident>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

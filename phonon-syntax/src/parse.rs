@@ -37,12 +37,32 @@ pub struct Parsed {
 pub fn parse(source: &str) -> Parsed {
     let mut parsed = Parsed::default();
     for range in split_statements(source) {
-        match parse_statement(source, range) {
+        match parse_statement(source, range.clone()) {
             Ok(statement) => parsed.program.statements.push(statement),
-            Err(diagnostics) => parsed.diagnostics.extend(diagnostics),
+            Err(diagnostics) => {
+                parsed
+                    .program
+                    .broken_buses
+                    .extend(defined_bus(source, range));
+                parsed.diagnostics.extend(diagnostics);
+            }
         }
     }
     parsed
+}
+
+/// The `~name` a statement starts with, if any: the bus it meant to define.
+fn defined_bus(source: &str, range: Range<usize>) -> Option<Ident> {
+    let text = source.get(range.clone())?;
+    let start = range.start + (text.len() - text.trim_start().len());
+    let rest = source.get(start..range.end)?.strip_prefix('~')?;
+    let len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (len > 0).then(|| Ident {
+        name: rest[..len].to_string(),
+        span: Span::new(start, start + 1 + len),
+    })
 }
 
 /// Parses one expression on its own (`phonon query '"bd sn" $ fast 2'`): the

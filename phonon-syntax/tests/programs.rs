@@ -1,5 +1,6 @@
-//! The shared programs: every workload parses without a diagnostic, and no
-//! corpus program (written for the earlier Phonon) makes the parser panic.
+//! The shared programs: every workload parses without a diagnostic, no
+//! corpus program (written for the earlier Phonon) makes the parser panic, and
+//! a broken bus definition is remembered so later stages add no second error.
 
 use phonon_syntax::{parse, Diagnostic};
 use std::path::{Path, PathBuf};
@@ -92,5 +93,22 @@ fn the_corpus_parses_without_panics_and_in_the_language_cleanly() {
         unexpected.is_empty(),
         "corpus files parsed otherwise than expected:\n{}",
         unexpected.join("\n")
+    );
+}
+
+#[test]
+fn a_bus_whose_definition_fails_is_remembered_as_defined() {
+    let parsed = phonon_syntax::parse("~bass saw 55\nout: ~bass * 0.2\n");
+    assert_eq!(parsed.diagnostics.len(), 1, "{:?}", parsed.diagnostics);
+    let names: Vec<&str> = parsed
+        .program
+        .broken_buses
+        .iter()
+        .map(|b| b.name.as_str())
+        .collect();
+    assert_eq!(names, ["bass"]);
+    assert_eq!(
+        parsed.program.broken_buses[0].span,
+        phonon_syntax::Span::new(0, 5)
     );
 }
