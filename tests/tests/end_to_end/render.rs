@@ -413,6 +413,38 @@ fn an_envelope_outside_a_voice_retriggers_at_every_cycle_start() {
 }
 
 #[test]
+fn a_bare_envelope_is_a_cycle_gated_signal_like_the_chained_one() {
+    let args = ["--cycles", "2", "--format", "32f"];
+    let chained = render("tempo: 0.5\nout: sine 440 # ad 0.001 0.2\n", &args);
+    let bare = render("tempo: 0.5\nout: sine 440 * ad 0.001 0.2\n", &args);
+    assert!(rms(&bare.left[..2000]) > 0.1, "not silent");
+    assert_eq!(bare.left, chained.left);
+
+    // Through a bus: the gate stays open all cycle, so `adsr` holds its
+    // sustain, and rises again at the next cycle start.
+    let held = render(
+        "tempo: 0.5\n~env: adsr 0.01 0.1 0.5 0.2\nout: sine 440 * ~env * 0.5\n",
+        &args,
+    );
+    let sustain = rms(&held.left[44_100..88_200]);
+    let expected = 0.5 * 0.5 / std::f64::consts::SQRT_2;
+    assert!((sustain - expected).abs() < 0.01, "sustain rms {sustain}");
+    let attack_peak = peak(&held.left[88_200 + 400..88_200 + 500]);
+    assert!(attack_peak > 0.3, "retriggered: {attack_peak}");
+}
+
+#[test]
+fn adsr_after_events_still_shapes_each_note() {
+    let dir = temp_dir();
+    let source = "out: note \"c4 e4\" # s saw # adsr 0.01 0.1 0.5 0.2\n";
+    std::fs::write(dir.path().join("program.ph"), source).unwrap();
+    let output = phonon(dir.path(), &["emit-ir", "program.ph", "--stage", "ir"]);
+    let ir = stdout(&output);
+    assert!(ir.contains("events note"), "{ir}");
+    assert!(!ir.contains("cycle_gate"), "{ir}");
+}
+
+#[test]
 fn line_ramps_once_from_the_start() {
     let wav = render(
         "tempo: 0.5\nout: line 0.5 0 2\n",
