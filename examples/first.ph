@@ -8,4 +8,4 @@ tempo: 0.5
 ~pad: tri "<220 261.6 293.7 196>" * 0.5 # reverb 0.7 0.5 0.4
 ~drums: s "bd*2 [~ sn] bd [~ sn]" # gain 0.9
 
-out: ~bass * 0.3 + ~pad * 0.15 + ~drums * 0.8
+out: ~bass * 0.3 + ~pad * 0.15 + ~drums * 0.5

@@ -5,6 +5,7 @@
 mod commands;
 mod diagnostics;
 mod haps;
+mod voices;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -403,8 +403,10 @@ impl Checker<'_, '_> {
                         Arg::Keyword { .. } => None,
                     })
                     .collect();
+                // `adsr`, `ad` and `ar` set event parameters only after `#`
+                // on events; called on their own they are signal envelopes.
                 if is_event_param(name) {
-                    return true;
+                    return !EVENT_PARAM_GROUPS.iter().any(|(group, _)| *group == name);
                 }
                 if COMBINERS.contains(&name) {
                     return positional.iter().all(|e| self.is_pattern_expr(e));
@@ -655,6 +657,9 @@ impl Checker<'_, '_> {
                     input_ty = Some(checked.ty);
                     Some(self.expect_signal(checked, false, &format!("the input of `{called_as}`")))
                 }
+                // `ad 0.001 0.2` on its own: an envelope outside a voice,
+                // retriggered at every cycle start by the cycle gate.
+                None if spec.gated => None,
                 None => {
                     input_ty = Some(Type::Processor);
                     Some(TExpr {

@@ -17,7 +17,7 @@ pub fn eliminate_dead_nodes(graph: &mut Graph) -> usize {
 
     let mut pattern_used = vec![false; graph.patterns.len()];
     for (node, live) in graph.nodes.iter().zip(&reached) {
-        if let (true, Op::Control(p) | Op::Voices(p)) = (*live, &node.op) {
+        if let (true, Op::Control(p) | Op::Voices(p, _)) = (*live, &node.op) {
             pattern_used[p.index()] = true;
         }
     }
@@ -40,7 +40,7 @@ pub fn eliminate_dead_nodes(graph: &mut Graph) -> usize {
         .filter(|(_, live)| **live)
         .map(|(mut node, _)| {
             node.inputs = node.inputs.iter().map(|&i| remap(i)).collect();
-            if let Op::Control(p) | Op::Voices(p) = &mut node.op {
+            if let Op::Control(p) | Op::Voices(p, _) = &mut node.op {
                 *p = new_pattern_id[p.index()].unwrap_or(*p);
             }
             node

@@ -77,9 +77,10 @@ pub enum Op {
     /// value from the sample where the event starts until the next onset:
     /// 0 before the first event, the last value through a rest.
     Control(PatternId),
-    /// An event pattern used as a signal: the mixed audio of its voices; no
-    /// inputs. (Voices arrive in a later issue; until then it is silence.)
-    Voices(PatternId),
+    /// An event pattern used as a signal: one channel of the stereo mix of
+    /// its voices (each voice placed by its `pan`); no inputs. An event
+    /// pattern lowers to a pair, one node per channel.
+    Voices(PatternId, Channel),
     /// A node of the DSP table. Inputs: the signal input first if the node's
     /// spec has one, then every parameter in spec order (defaults filled in
     /// as `Const` nodes, so the count always matches the spec).
@@ -99,9 +100,10 @@ pub enum Op {
     /// so it is computed before the rest of its kernel.
     Delay1,
     /// The gate of an envelope outside a voice (its `input` slot); no
-    /// inputs. It opens at every cycle start and stays open for the cycle:
-    /// 0 on the first sample of each cycle, 1 on every other, so that the
-    /// envelope retriggers each cycle.
+    /// inputs. Its value is `floor(cycle) + 1`, the number of the cycle
+    /// being played counted from 1: always above 0, so the gate is open for
+    /// the whole cycle, and changing on the first sample at or after each
+    /// cycle start, which the envelopes (`dsp::env`) take as a retrigger.
     CycleGate,
     /// The left channel of `inputs[0]` panned by `inputs[1]` (-1 left .. 1
     /// right): equal power, normalised to 1 at the centre,
@@ -117,7 +119,7 @@ impl Op {
         match self {
             Op::Const(value) => format!("const {value}"),
             Op::Control(pattern) => format!("control {pattern}"),
-            Op::Voices(pattern) => format!("voices {pattern}"),
+            Op::Voices(pattern, channel) => format!("voices {pattern} {channel}"),
             Op::Dsp(kind) => crate::dsp::spec::of(*kind).name.to_string(),
             Op::Add => "add".into(),
             Op::Sub => "sub".into(),
@@ -129,6 +131,22 @@ impl Op {
             Op::PanLeft => "pan_left".into(),
             Op::PanRight => "pan_right".into(),
         }
+    }
+}
+
+/// One channel of a stereo pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Channel {
+    Left,
+    Right,
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Channel::Left => "left",
+            Channel::Right => "right",
+        })
     }
 }
 

@@ -20,9 +20,7 @@
 //! [`BlockInputs`] holds, per [`PatternId`], the buffers the runtime fills
 //! for the block: a control pattern (numeric or Hz) has one buffer of held
 //! values; an event pattern has two, the left and right channels of its
-//! mixed voices. An [`Op::Voices`] node is mono and reads their average
-//! `(left + right) / 2`, which is the voices' own signal when they are not
-//! panned (the pan law gives 1 on both sides at the centre). The cycle gate
+//! mixed voices. An [`Op::Voices`] node reads the channel it names. The cycle gate
 //! is one more buffer: `floor(cycle) + 1` at each sample, the value the
 //! envelopes retrigger on (see [`crate::dsp::env`]). [`OutputBuffers`] holds
 //! a left and a right buffer per graph output (the same samples in both for
@@ -36,7 +34,7 @@
 //! `reset` never allocate.
 
 use crate::dsp::{self, master::Pan, MonoNode};
-use crate::graph::{Graph, NodeId, Op, OutputId, PatternId, PatternKind, StagedProgram};
+use crate::graph::{Channel, Graph, NodeId, Op, OutputId, PatternId, PatternKind, StagedProgram};
 
 /// The most parameters a DSP node may take (the spec table's largest is
 /// well below this); further inputs read as missing, so as defaults.
@@ -218,7 +216,7 @@ enum Prepared {
     /// Filled once by `new`; nothing to do per block.
     Const,
     Control(PatternId),
-    Voices(PatternId),
+    Voices(PatternId, Channel),
     CycleGate,
     Dsp {
         /// `None` only for a stereo node used as mono (the lowering never
@@ -455,10 +453,14 @@ fn evaluate(
         Prepared::Const => {}
         Prepared::Control(p) => copy_range(out, inputs.control(*p), range),
         Prepared::CycleGate => copy_range(out, inputs.cycle_gate(), range),
-        Prepared::Voices(p) => {
+        Prepared::Voices(p, channel) => {
             let (left, right) = inputs.voices(*p);
+            let voices = match channel {
+                Channel::Left => left,
+                Channel::Right => right,
+            };
             for (i, y) in range.zip(out.iter_mut()) {
-                *y = finite_or_zero(0.5 * (sample(left, i) + sample(right, i)));
+                *y = finite_or_zero(sample(voices, i));
             }
         }
         Prepared::Dsp { node, has_input } => {
@@ -495,7 +497,7 @@ fn prepare(op: &Op, id: NodeId, rate: u32) -> Prepared {
     match op {
         Op::Const(_) => Prepared::Const,
         Op::Control(p) => Prepared::Control(*p),
-        Op::Voices(p) => Prepared::Voices(*p),
+        Op::Voices(p, channel) => Prepared::Voices(*p, *channel),
         Op::CycleGate => Prepared::CycleGate,
         Op::Dsp(kind) => {
             let spec = dsp::spec::of(*kind);
@@ -768,10 +770,10 @@ mod tests {
     }
 
     #[test]
-    fn voices_read_the_mean_of_both_channels_and_envelopes_read_the_cycle_gate() {
+    fn voices_read_their_channel_and_envelopes_read_the_cycle_gate() {
         let mut graph = Graph::default();
         let p = pattern(&mut graph, PatternKind::Events);
-        let voices = node(&mut graph, Op::Voices(p), &[]);
+        let voices = node(&mut graph, Op::Voices(p, Channel::Right), &[]);
         let gate = node(&mut graph, Op::CycleGate, &[]);
         let attack = node(&mut graph, Op::Const(0.0), &[]);
         let decay = node(&mut graph, Op::Const(0.001), &[]);
@@ -787,7 +789,7 @@ mod tests {
             l.fill(0.25);
             r.fill(0.75);
         });
-        assert!(left.iter().all(|&x| x == 0.5));
+        assert!(left.iter().all(|&x| x == 0.75));
         // `ad 0 0.001`: full level on the trigger, silent 48 samples later,
         // and again at the start of the next cycle.
         assert_eq!(right[0], 1.0);

@@ -3,13 +3,14 @@
 //! buses on a feedback cycle, which are lowered once, with the references
 //! `close_feedback` chose reading them through a `Delay1`.
 //!
-//! Stereo comes only from `pan`; a processor on a stereo signal runs once
-//! per channel, and arithmetic broadcasts a mono side to both channels.
+//! Stereo comes from `pan` and from event patterns (each voice placed by its
+//! own `pan`); a processor on a stereo signal runs once per channel, and
+//! arithmetic broadcasts a mono side to both channels.
 
 use crate::check_types::{processor_needs_input, PatternType, TExpr, TKind, Type, TypedProgram};
 use crate::close_feedback::FeedbackPlan;
 use crate::dsp::spec::NodeKind;
-use crate::graph::{ControlPattern, Graph, NodeId, Op, Output, PatternKind};
+use crate::graph::{Channel, ControlPattern, Graph, NodeId, Op, Output, PatternKind};
 use crate::pattern::note::{midi_to_hz, note_to_midi};
 use crate::pattern::{pure, Pattern, Value};
 use crate::resolve_names::BusId;
@@ -119,7 +120,7 @@ impl Lowerer<'_, '_> {
         match &t.kind {
             TKind::Number(value) => Sig::Mono(self.constant(*value as f32, t.span)),
             TKind::Pattern { pattern, text } => {
-                Sig::Mono(self.pattern(pattern, text, t.ty, t.span, frequency))
+                self.pattern(pattern, text, t.ty, t.span, frequency)
             }
             TKind::Node {
                 spec,
@@ -231,7 +232,7 @@ impl Lowerer<'_, '_> {
         ty: Type,
         span: Span,
         frequency: bool,
-    ) -> NodeId {
+    ) -> Sig {
         let (kind, pattern) = match ty {
             Type::Pattern(PatternType::Event) => (PatternKind::Events, pattern.clone()),
             Type::Pattern(PatternType::Note) if frequency => {
@@ -245,12 +246,14 @@ impl Lowerer<'_, '_> {
             span,
             text: text.to_string(),
         });
-        let op = if kind == PatternKind::Events {
-            Op::Voices(id)
+        if kind == PatternKind::Events {
+            Sig::Stereo(
+                self.node(Op::Voices(id, Channel::Left), Vec::new(), span),
+                self.node(Op::Voices(id, Channel::Right), Vec::new(), span),
+            )
         } else {
-            Op::Control(id)
-        };
-        self.node(op, Vec::new(), span)
+            Sig::Mono(self.node(Op::Control(id), Vec::new(), span))
+        }
     }
 
     fn bus(&mut self, id: BusId, span: Span, frequency: bool) -> Sig {

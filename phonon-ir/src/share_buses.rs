@@ -19,7 +19,7 @@ pub fn share_buses(graph: &mut Graph) -> usize {
     let mut merged = 0;
     for index in 0..graph.nodes.len() {
         let node = &mut graph.nodes[index];
-        if let Op::Control(p) | Op::Voices(p) = &mut node.op {
+        if let Op::Control(p) | Op::Voices(p, _) = &mut node.op {
             *p = pattern_of[p.index()];
         }
         // A Delay1's input is the back edge, created after it: leave it as it is.

@@ -100,8 +100,21 @@ impl Renderer<Interpreter, NoVoices> {
         rate: u32,
         max_block: usize,
     ) -> Renderer<Interpreter, NoVoices> {
+        Renderer::interpreted_with(program, NoVoices, rate, max_block)
+    }
+}
+
+impl<V: VoiceSource> Renderer<Interpreter, V> {
+    /// `program` on the reference interpreter, its event patterns played by
+    /// `voices` (built for the same program and rate).
+    pub fn interpreted_with(
+        program: StagedProgram,
+        voices: V,
+        rate: u32,
+        max_block: usize,
+    ) -> Renderer<Interpreter, V> {
         let engine = Interpreter::new(&program, rate, max_block.max(1));
-        Renderer::new(program, engine, NoVoices, rate, max_block)
+        Renderer::new(program, engine, voices, rate, max_block)
     }
 }
 
@@ -146,6 +159,11 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
 
     pub fn clock(&self) -> &SampleClock {
         &self.clock
+    }
+
+    /// The voice source, to collect its warnings or hand its voices over.
+    pub fn voices_mut(&mut self) -> &mut V {
+        &mut self.voices
     }
 
     /// Samples rendered since the start (the clock's position).

@@ -4,12 +4,15 @@
 
 use crate::commands::check;
 use crate::diagnostics;
+use crate::voices;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use phonon_ir::pattern::Fraction;
 use phonon_ir::Compiled;
 use phonon_runtime::audio::DEFAULT_SAMPLE_RATE;
-use phonon_runtime::render::{render_to_wav, Length, RenderOptions, RenderSummary};
+use phonon_runtime::engine::Renderer;
+use phonon_runtime::render::{render_with, Length, RenderOptions, RenderSummary};
+use phonon_runtime::voices::DEFAULT_VOICE_COUNT;
 use phonon_runtime::wav::WavFormat;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -37,10 +40,16 @@ pub struct Args {
     /// Sample format: 16 or 24 (PCM with TPDF dither) or 32f (32-bit float).
     #[arg(long, default_value = "16", value_parser = parse_format)]
     format: WavFormat,
-    /// A folder of sample banks for `s` events (Dirt-Samples layout),
-    /// searched before PHONON_SAMPLES and ./samples.
+    /// A folder of sample banks for `s` events (Dirt-Samples layout: one
+    /// subfolder per bank, e.g. DIR/bd/*.wav), searched before
+    /// PHONON_SAMPLES, ./samples, SuperDirt's folder and the built-in kit.
     #[arg(long, value_name = "DIR")]
     samples: Option<PathBuf>,
+    /// Voices per event pattern: when more sound at once, the oldest is
+    /// faded out (in 5 ms) to make room.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_VOICE_COUNT,
+          value_parser = voices::parse_voice_count)]
+    voices: usize,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -112,16 +121,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(program) = loaded.compiled.staged else {
         bail!("{}: the compiler gave no program", loaded.name);
     };
-    if program
-        .graph
-        .patterns
-        .iter()
-        .any(|p| p.kind == phonon_ir::graph::PatternKind::Events)
-    {
-        eprintln!(
-            "note: event patterns (`s`, `note`) render as silence: this build has no voice engine yet"
-        );
-    }
     let options = RenderOptions {
         length: match (args.seconds, args.cycles) {
             (Some(seconds), _) => Length::Seconds(seconds),
@@ -132,12 +131,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         format: args.format,
         ..RenderOptions::default()
     };
+    let library = voices::open_library(args.samples.clone());
+    let program_voices = voices::build(&program.graph, &library, args.rate, args.voices);
+    let mut renderer =
+        Renderer::interpreted_with(program, program_voices, args.rate, options.block);
     let mut bar = LazyBar::new();
-    let summary = render_to_wav(program, &args.output, &options, |done, total| {
+    let summary = render_with(&mut renderer, &args.output, &options, |done, total| {
         bar.update(done, total)
     })
     .with_context(|| format!("cannot write {}", args.output.display()))?;
     bar.finish();
+    voices::print_warnings(&renderer.voices_mut().take_warnings());
     print_summary(&args.output, &options, &summary);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,13 @@
 //! `phonon run FILE.ph`: plays a program and reloads it on every save. The
 //! control loop here parses, checks and compiles off the audio thread, hands
 //! each good program to the player, prints what went wrong with a bad one
-//! (the last good program keeps playing), and keeps a status line.
+//! (the last good program keeps playing), and keeps a status line. Each
+//! program's voices are built and their samples loaded here too; at the
+//! swap, the voices playing ring on in the new program.
 
 use crate::diagnostics;
-use anyhow::{anyhow, Context};
+use crate::voices;
+use anyhow::{anyhow, bail, Context};
 use phonon_ir::graph::StagedProgram;
 use phonon_ir::pattern::Fraction;
 use phonon_runtime::audio::ahead::render_ahead;
@@ -16,6 +19,8 @@ use phonon_runtime::audio::{BlockSource, DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RA
 use phonon_runtime::live::player::{player, Handover, PlayerConfig, PlayerControl};
 use phonon_runtime::live::program::{Lineage, LiveRenderer};
 use phonon_runtime::live::watch::{FileChange, FileWatcher, DEFAULT_DEBOUNCE};
+use phonon_runtime::samples::SampleLibrary;
+use phonon_runtime::voices::DEFAULT_VOICE_COUNT;
 use phonon_syntax::Diagnostic;
 use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
@@ -49,6 +54,17 @@ pub struct Args {
     /// finishes the recording).
     #[arg(long, value_name = "N")]
     seconds: Option<f64>,
+    /// A folder of sample banks for `s` events (Dirt-Samples layout: one
+    /// subfolder per bank, e.g. DIR/bd/*.wav), searched before
+    /// PHONON_SAMPLES, ./samples, SuperDirt's folder and the built-in kit.
+    /// Scanned once at start.
+    #[arg(long, value_name = "DIR")]
+    samples: Option<PathBuf>,
+    /// Voices per event pattern: when more sound at once, the oldest is
+    /// faded out (in 5 ms) to make room.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_VOICE_COUNT,
+          value_parser = voices::parse_voice_count)]
+    voices: usize,
 }
 
 /// How often the control loop looks at the file, the player and the clock.
@@ -66,6 +82,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| anyhow!("name the program to play: phonon run FILE.ph"))?;
     let source = std::fs::read_to_string(&file)
         .with_context(|| format!("cannot read {}", file.display()))?;
+    if let Some(dir) = &args.samples {
+        if !dir.is_dir() {
+            bail!("--samples {}: no such folder", dir.display());
+        }
+    }
     let name = file.display().to_string();
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -82,8 +103,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let rate = opened.as_ref().map_or(DEFAULT_SAMPLE_RATE, |d| d.rate());
     let block = args.buffer as usize;
+    let voices = Voices {
+        library: voices::open_library(args.samples.clone()),
+        count: args.voices,
+    };
 
-    let first = match prepare(&name, &source, None, rate, block) {
+    let first = match prepare(&name, &source, None, &voices, rate, block) {
         Ok(prepared) => prepared,
         Err(errors) => {
             eprintln!("{name}: {}; nothing to play", count(errors, "error"));
@@ -136,6 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         file,
         rate,
         block,
+        voices,
         stats: Arc::clone(&stats),
         control,
         lineage,
@@ -239,12 +265,21 @@ struct Prepared {
     compile_time: Duration,
 }
 
-/// Parses, checks, compiles and builds `source`, printing every diagnostic
-/// as `phonon check` does. On errors, returns how many.
+/// Where every program's voices find their samples, and how many each
+/// event pattern gets.
+struct Voices {
+    library: Arc<SampleLibrary>,
+    count: usize,
+}
+
+/// Parses, checks, compiles and builds `source` with its voices (samples
+/// preloaded), printing every diagnostic as `phonon check` does and every
+/// sample warning. On errors, returns how many.
 fn prepare(
     name: &str,
     source: &str,
     previous: Option<&Lineage>,
+    voices: &Voices,
     rate: u32,
     block: usize,
 ) -> Result<Prepared, usize> {
@@ -257,9 +292,10 @@ fn prepare(
         _ => return Err(errors.max(1)),
     };
     let tempo_cps = staged.graph.tempo_cps;
+    let program_voices = voices::build(&staged.graph, &voices.library, rate, voices.count);
     let program = Box::new(match previous {
-        Some(previous) => LiveRenderer::following(previous, staged, rate, block),
-        None => LiveRenderer::new(staged, rate, block),
+        Some(previous) => LiveRenderer::following(previous, staged, program_voices, rate, block),
+        None => LiveRenderer::new(staged, program_voices, rate, block),
     });
     Ok(Prepared {
         program,
@@ -344,6 +380,7 @@ struct Live {
     file: PathBuf,
     rate: u32,
     block: usize,
+    voices: Voices,
     stats: Arc<AudioStats>,
     control: PlayerControl<LiveRenderer>,
     /// The last program sent to the audio thread, which the next follows.
@@ -361,6 +398,7 @@ impl Live {
                 &self.name,
                 &source,
                 Some(&self.lineage),
+                &self.voices,
                 self.rate,
                 self.block,
             ) {

@@ -2,12 +2,15 @@
 //! plus what it needs to continue the program it replaces. Matching the
 //! old graph's nodes to the new one's happens here, off the audio thread,
 //! by stable identity: a node's label (bus or output name plus position in
-//! its chain) and its operation. The swap itself only trades states.
+//! its chain) and its operation. Event patterns are matched by the label of
+//! their `voices` node, so the voices playing ring on through the swap. The
+//! swap itself only trades states.
 
 use crate::audio::BlockSource;
-use crate::engine::{Interpreter, NoVoices, Renderer};
+use crate::engine::{Interpreter, Renderer};
 use crate::live::player::{Handover, LiveProgram};
-use phonon_ir::graph::{Graph, NodeId, Op, StagedProgram};
+use crate::voices::ProgramVoices;
+use phonon_ir::graph::{Channel, Graph, NodeId, Op, PatternId, StagedProgram};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,7 +18,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A program that can take over from the one before it.
 pub struct LiveRenderer {
-    renderer: Renderer<Interpreter, NoVoices>,
+    renderer: Renderer<Interpreter, ProgramVoices>,
     id: u64,
     /// The program this one was matched against, and how to continue it.
     predecessor: Option<Succession>,
@@ -25,14 +28,23 @@ struct Succession {
     id: u64,
     /// `(node here, node in the predecessor)`.
     pairs: Vec<(NodeId, NodeId)>,
+    /// `(event pattern here, event pattern in the predecessor)`.
+    voice_pairs: Vec<(PatternId, PatternId)>,
     handover: Handover,
 }
 
 impl LiveRenderer {
-    /// The first program: starts from sample 0.
-    pub fn new(program: StagedProgram, rate: u32, max_block: usize) -> LiveRenderer {
+    /// The first program: starts from sample 0. `voices` must have been
+    /// built for `program` at `rate` (and preloaded: this is off the audio
+    /// thread).
+    pub fn new(
+        program: StagedProgram,
+        voices: ProgramVoices,
+        rate: u32,
+        max_block: usize,
+    ) -> LiveRenderer {
         LiveRenderer {
-            renderer: Renderer::interpreted(program, rate, max_block),
+            renderer: Renderer::interpreted_with(program, voices, rate, max_block),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             predecessor: None,
         }
@@ -43,13 +55,15 @@ impl LiveRenderer {
     pub fn following(
         previous: &Lineage,
         program: StagedProgram,
+        voices: ProgramVoices,
         rate: u32,
         max_block: usize,
     ) -> LiveRenderer {
-        let mut next = LiveRenderer::new(program, rate, max_block);
+        let mut next = LiveRenderer::new(program, voices, rate, max_block);
         let old = &previous.graph;
         let new = &next.renderer.program().graph;
         let pairs = match_nodes(old, new);
+        let voice_pairs = match_event_patterns(old, new);
         // Every old node lives on, so nothing needs fading out; new nodes
         // start fresh. Otherwise something was removed or rebuilt: fade.
         let handover =
@@ -61,6 +75,7 @@ impl LiveRenderer {
         next.predecessor = Some(Succession {
             id: previous.id,
             pairs,
+            voice_pairs,
             handover,
         });
         next
@@ -118,6 +133,34 @@ pub fn match_nodes(old: &Graph, new: &Graph) -> Vec<(NodeId, NodeId)> {
         .collect()
 }
 
+/// Event patterns whose left `voices` node keeps its label from `old` to
+/// `new`, as `(pattern in new, pattern in old)`.
+pub fn match_event_patterns(old: &Graph, new: &Graph) -> Vec<(PatternId, PatternId)> {
+    let left_voices = |graph: &Graph| -> Vec<(String, PatternId)> {
+        graph
+            .nodes
+            .iter()
+            .filter_map(|node| match (&node.op, &node.label) {
+                (Op::Voices(pattern, Channel::Left), Some(label)) => {
+                    Some((label.clone(), *pattern))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let by_label: HashMap<String, PatternId> = left_voices(old).into_iter().collect();
+    let mut pairs: Vec<(PatternId, PatternId)> = Vec::new();
+    for (label, pattern) in left_voices(new) {
+        if let Some(&old_pattern) = by_label.get(&label) {
+            // One pool can be handed over once, whatever shares it.
+            if !pairs.iter().any(|&(n, o)| n == pattern || o == old_pattern) {
+                pairs.push((pattern, old_pattern));
+            }
+        }
+    }
+    pairs
+}
+
 impl BlockSource for LiveRenderer {
     fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
         self.renderer.render_block(left, right);
@@ -131,6 +174,9 @@ impl LiveProgram for LiveRenderer {
                 let pairs = &succession.pairs;
                 self.renderer
                     .take_over(&mut old.renderer, |new, old| new.adopt_state(old, pairs));
+                self.renderer
+                    .voices_mut()
+                    .take_voices_from(old.renderer.voices_mut(), &succession.voice_pairs);
                 succession.handover
             }
             // Matched against another program (one that never played):
@@ -155,6 +201,21 @@ mod tests {
             .expect("the test program compiles")
     }
 
+    fn live(program: StagedProgram) -> LiveRenderer {
+        let voices = kit_voices(&program);
+        LiveRenderer::new(program, voices, 48_000, 256)
+    }
+
+    fn kit_voices(program: &StagedProgram) -> ProgramVoices {
+        let library = std::sync::Arc::new(crate::samples::SampleLibrary::default_kit());
+        ProgramVoices::new(&program.graph, library, 48_000, 16)
+    }
+
+    fn following(previous: &Lineage, program: StagedProgram) -> LiveRenderer {
+        let voices = kit_voices(&program);
+        LiveRenderer::following(previous, program, voices, 48_000, 256)
+    }
+
     fn play(source: &mut impl BlockSource, frames: usize) -> Vec<f32> {
         let (mut left, mut right) = (vec![0.0; frames], vec![0.0; frames]);
         source.render_block(&mut left, &mut right);
@@ -165,20 +226,15 @@ mod tests {
 
     #[test]
     fn an_edit_that_keeps_a_bus_keeps_its_oscillator_running() {
-        let mut alone = LiveRenderer::new(compile(SINE), 48_000, 256);
+        let mut alone = live(compile(SINE));
         let expected = play(&mut alone, 1024);
 
-        let first = LiveRenderer::new(compile(SINE), 48_000, 256);
+        let first = live(compile(SINE));
         let lineage = first.lineage();
         let (mut player, mut control) = player(Box::new(first), PlayerConfig::new(48_000, 256));
         let mut heard = play(&mut player, 512);
         let same_tone_retyped = "-- a comment\n~tone: sine 220 * 0.3\no1: ~tone\n";
-        control.send(Box::new(LiveRenderer::following(
-            &lineage,
-            compile(same_tone_retyped),
-            48_000,
-            256,
-        )));
+        control.send(Box::new(following(&lineage, compile(same_tone_retyped))));
         heard.extend(play(&mut player, 512));
         assert_eq!(heard, expected);
         let event = control.next_event().expect("swapped");
@@ -186,10 +242,29 @@ mod tests {
     }
 
     #[test]
+    fn voices_playing_at_a_swap_ring_on_in_the_new_program() {
+        const DRUM: &str = "o1: s \"bd\"\n";
+        let mut alone = live(compile(DRUM));
+        let expected = play(&mut alone, 4096);
+        assert!(expected[1024..].iter().any(|&x| x != 0.0), "the kick rings");
+
+        let first = live(compile(DRUM));
+        let lineage = first.lineage();
+        let (mut player, mut control) = player(Box::new(first), PlayerConfig::new(48_000, 256));
+        let mut heard = play(&mut player, 1024);
+        control.send(Box::new(following(
+            &lineage,
+            compile("-- edited\no1: s \"bd\"\n"),
+        )));
+        heard.extend(play(&mut player, 3072));
+        assert_eq!(heard, expected);
+    }
+
+    #[test]
     fn removing_an_output_crossfades_and_unmatched_nodes_start_fresh() {
         let both = compile("~tone: sine 220 * 0.3\no1: ~tone\no2: saw 110 * 0.1\n");
-        let old = LiveRenderer::new(both.clone(), 48_000, 256).lineage();
-        let next = LiveRenderer::following(&old, compile(SINE), 48_000, 256);
+        let old = live(both.clone()).lineage();
+        let next = following(&old, compile(SINE));
         let succession = next.predecessor.as_ref().expect("follows");
         assert_eq!(succession.handover, Handover::Crossfade);
         let kept = match_nodes(&both.graph, &next.program().graph);

@@ -116,6 +116,14 @@ impl VoiceEngine {
         self.pool.reset();
     }
 
+    /// Hot swap: this engine continues the voices `old` is playing (their
+    /// tails ring on; this engine's pattern starts the next ones), and
+    /// `old` is left with this engine's silent pool. Swaps buffers only, so
+    /// it allocates nothing.
+    pub fn take_voices_from(&mut self, old: &mut VoiceEngine) {
+        std::mem::swap(&mut self.pool, &mut old.pool);
+    }
+
     /// The voice pool, to inspect.
     pub fn pool(&self) -> &VoicePool {
         &self.pool

@@ -72,6 +72,19 @@ impl ProgramVoices {
         warnings
     }
 
+    /// Hot swap: for every `(here, there)` pair of event patterns, this
+    /// program's engine `here` continues the voices `old`'s engine `there`
+    /// is playing (see [`VoiceEngine::take_voices_from`]). Allocates nothing.
+    pub fn take_voices_from(&mut self, old: &mut ProgramVoices, pairs: &[(PatternId, PatternId)]) {
+        for &(here, there) in pairs {
+            let new_engine = self.engines.get_mut(here.index()).and_then(Option::as_mut);
+            let old_engine = old.engines.get_mut(there.index()).and_then(Option::as_mut);
+            if let (Some(new_engine), Some(old_engine)) = (new_engine, old_engine) {
+                new_engine.take_voices_from(old_engine);
+            }
+        }
+    }
+
     /// The engine of one event pattern.
     pub fn engine(&self, pattern: PatternId) -> Option<&VoiceEngine> {
         self.engines.get(pattern.index())?.as_ref()

@@ -5,3 +5,4 @@ mod corpus;
 mod docs;
 mod render;
 mod run;
+mod voices;

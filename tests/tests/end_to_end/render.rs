@@ -9,13 +9,13 @@ use rustfft::FftPlanner;
 use std::path::Path;
 
 /// A WAV file read back: its format and both channels as `f32`.
-struct Wav {
-    spec: hound::WavSpec,
-    left: Vec<f32>,
-    right: Vec<f32>,
+pub(crate) struct Wav {
+    pub(crate) spec: hound::WavSpec,
+    pub(crate) left: Vec<f32>,
+    pub(crate) right: Vec<f32>,
 }
 
-fn read_wav(path: &Path) -> Wav {
+pub(crate) fn read_wav(path: &Path) -> Wav {
     let mut reader = hound::WavReader::open(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let spec = reader.spec();
@@ -36,12 +36,12 @@ fn read_wav(path: &Path) -> Wav {
 
 /// Writes `source` to a program file, renders it with `args` (after
 /// `-o out.wav`) and reads the WAV back; the render must succeed.
-fn render(source: &str, args: &[&str]) -> Wav {
+pub(crate) fn render(source: &str, args: &[&str]) -> Wav {
     let dir = temp_dir();
     render_in(dir.path(), source, args)
 }
 
-fn render_in(dir: &Path, source: &str, args: &[&str]) -> Wav {
+pub(crate) fn render_in(dir: &Path, source: &str, args: &[&str]) -> Wav {
     std::fs::write(dir.join("program.ph"), source).unwrap();
     let mut all = vec!["render", "program.ph", "-o", "out.wav"];
     all.extend_from_slice(args);
@@ -79,7 +79,7 @@ fn spectrum_db(signal: &[f32]) -> Vec<f64> {
 
 /// The frequency of the largest spectral peak, refined by a parabola
 /// through the top three bins.
-fn peak_frequency(signal: &[f32], rate: u32) -> f64 {
+pub(crate) fn peak_frequency(signal: &[f32], rate: u32) -> f64 {
     let db = spectrum_db(signal);
     let k = (1..db.len() - 1)
         .max_by(|&a, &b| db[a].total_cmp(&db[b]))
@@ -89,11 +89,11 @@ fn peak_frequency(signal: &[f32], rate: u32) -> f64 {
     (k as f64 + offset) * f64::from(rate) / signal.len() as f64
 }
 
-fn rms(signal: &[f32]) -> f64 {
+pub(crate) fn rms(signal: &[f32]) -> f64 {
     (signal.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / signal.len() as f64).sqrt()
 }
 
-fn peak(signal: &[f32]) -> f32 {
+pub(crate) fn peak(signal: &[f32]) -> f32 {
     signal.iter().fold(0.0, |p, x| p.max(x.abs()))
 }
 
@@ -268,11 +268,9 @@ fn every_workload_renders_finite_and_below_full_scale() {
         assert!(all().all(|x| x.is_finite()), "{name}: non-finite samples");
         let top = peak(&wav.left).max(peak(&wav.right));
         assert!(top < 1.0, "{name}: peak {top}");
-        // Voices arrive separately: programs whose only sources are `s`
-        // events are silent for now.
-        if name != "drums.ph" && name != "feedback.ph" {
-            assert!(rms(&wav.left) > 1e-3, "{name} is silent");
-        }
+        // drums.ph and feedback.ph sound only through their `s` events.
+        assert!(rms(&wav.left) > 1e-3, "{name} is silent");
+        assert!(rms(&wav.right) > 1e-3, "{name} is silent on the right");
     }
 }
 
@@ -412,6 +410,38 @@ fn an_envelope_outside_a_voice_retriggers_at_every_cycle_start() {
         "retriggered: {again} vs {loud}"
     );
     assert_ne!(wav.left[88_201], 0.0, "the second cycle starts at once");
+}
+
+#[test]
+fn a_bare_envelope_is_a_cycle_gated_signal_like_the_chained_one() {
+    let args = ["--cycles", "2", "--format", "32f"];
+    let chained = render("tempo: 0.5\nout: sine 440 # ad 0.001 0.2\n", &args);
+    let bare = render("tempo: 0.5\nout: sine 440 * ad 0.001 0.2\n", &args);
+    assert!(rms(&bare.left[..2000]) > 0.1, "not silent");
+    assert_eq!(bare.left, chained.left);
+
+    // Through a bus: the gate stays open all cycle, so `adsr` holds its
+    // sustain, and rises again at the next cycle start.
+    let held = render(
+        "tempo: 0.5\n~env: adsr 0.01 0.1 0.5 0.2\nout: sine 440 * ~env * 0.5\n",
+        &args,
+    );
+    let sustain = rms(&held.left[44_100..88_200]);
+    let expected = 0.5 * 0.5 / std::f64::consts::SQRT_2;
+    assert!((sustain - expected).abs() < 0.01, "sustain rms {sustain}");
+    let attack_peak = peak(&held.left[88_200 + 400..88_200 + 500]);
+    assert!(attack_peak > 0.3, "retriggered: {attack_peak}");
+}
+
+#[test]
+fn adsr_after_events_still_shapes_each_note() {
+    let dir = temp_dir();
+    let source = "out: note \"c4 e4\" # s saw # adsr 0.01 0.1 0.5 0.2\n";
+    std::fs::write(dir.path().join("program.ph"), source).unwrap();
+    let output = phonon(dir.path(), &["emit-ir", "program.ph", "--stage", "ir"]);
+    let ir = stdout(&output);
+    assert!(ir.contains("events note"), "{ir}");
+    assert!(!ir.contains("cycle_gate"), "{ir}");
 }
 
 #[test]

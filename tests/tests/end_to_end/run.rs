@@ -326,3 +326,42 @@ fn the_stress_workload_plays_without_underruns() {
     assert!(status.contains("| 0 underruns |"), "{status}");
     eprintln!("{status}");
 }
+
+#[test]
+fn drums_play_as_render_plays_them_from_a_samples_folder() {
+    let dir = temp_dir();
+    let kick = phonon_tests::workspace_root().join("phonon-runtime/kit/bd/bd0.wav");
+    std::fs::create_dir_all(dir.path().join("dirt/mykick")).unwrap();
+    std::fs::copy(&kick, dir.path().join("dirt/mykick/kick.wav")).unwrap();
+    std::fs::write(
+        dir.path().join("song.ph"),
+        "tempo: 0.5\nout: s \"mykick*4\" # pan 0.5\n",
+    )
+    .unwrap();
+    let samples = ["--samples", "dirt"];
+    let run = Performance::start(
+        dir.path(),
+        &[
+            &["song.ph", "--device", "null", "--seconds", "1"][..],
+            &["--record", "take.wav"],
+            &samples,
+        ]
+        .concat(),
+    );
+    let stderr = run.finish();
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let rendered = phonon_tests::phonon(
+        dir.path(),
+        &[
+            &["render", "song.ph", "-o", "render.wav", "--seconds", "1"][..],
+            &["--rate", "48000", "--format", "32f"],
+            &samples,
+        ]
+        .concat(),
+    );
+    assert!(rendered.status.success());
+    let played = left_channel(&dir.path().join("take.wav"));
+    let expected = left_channel(&dir.path().join("render.wav"));
+    assert!(played.iter().any(|&x| x.abs() > 0.1), "the kick is heard");
+    assert_eq!(played[..48_000], expected[..48_000]);
+}
