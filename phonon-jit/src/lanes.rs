@@ -61,7 +61,7 @@ impl LaneForm {
                 let node = graph.node(id);
                 match &node.op {
                     Op::Const(value) => Role::Const(*value),
-                    Op::Control(_) | Op::Voices(_) | Op::CycleGate => {
+                    Op::Control(_) | Op::Voices(..) | Op::CycleGate => {
                         Role::Input(slot_of(id, &mut inputs))
                     }
                     op => Role::Compute {

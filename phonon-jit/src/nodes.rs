@@ -120,7 +120,7 @@ pub(crate) fn lower(
         Op::Delay1 => e.b.use_var(state[0]),
         Op::PanLeft | Op::PanRight => pan(e, args[0], args[1], matches!(op, Op::PanLeft)),
         Op::Dsp(kind) => dsp(e, *kind, args, node_state, clock, rate)?,
-        Op::Const(_) | Op::Control(_) | Op::Voices(_) | Op::CycleGate => return None,
+        Op::Const(_) | Op::Control(_) | Op::Voices(..) | Op::CycleGate => return None,
     };
     Some(value)
 }

@@ -4,7 +4,7 @@
 //! output buffers out; the code and its memory are `phonon-jit`'s.
 
 use crate::engine::Engine;
-use phonon_ir::graph::{NodeId, Op, OutputId, PatternId, StagedProgram};
+use phonon_ir::graph::{Channel, NodeId, Op, OutputId, PatternId, StagedProgram};
 use phonon_ir::interpret::{BlockInputs, OutputBuffers};
 use phonon_jit::{JitError, JitModule, JitProgram, KernelOptions};
 
@@ -12,8 +12,8 @@ use phonon_jit::{JitError, JitModule, JitProgram, KernelOptions};
 #[derive(Clone, Copy, Debug)]
 enum Source {
     Control(PatternId),
-    /// The voices of an event pattern, mixed to mono as the interpreter does.
-    Voices(PatternId),
+    /// One channel of an event pattern's voices, as the interpreter reads it.
+    Voices(PatternId, Channel),
     CycleGate,
 }
 
@@ -42,7 +42,7 @@ impl JitEngine {
             .filter_map(|&id| {
                 let source = match staged.graph.node(id).op {
                     Op::Control(p) => Source::Control(p),
-                    Op::Voices(p) => Source::Voices(p),
+                    Op::Voices(p, channel) => Source::Voices(p, channel),
                     Op::CycleGate => Source::CycleGate,
                     _ => return None,
                 };
@@ -87,13 +87,15 @@ impl Engine for JitEngine {
             match source {
                 Source::Control(p) => copy_into(buffer, inputs.control(p)),
                 Source::CycleGate => copy_into(buffer, inputs.cycle_gate()),
-                Source::Voices(p) => {
+                Source::Voices(p, channel) => {
                     let (left, right) = inputs.voices(p);
+                    let voices = match channel {
+                        Channel::Left => left,
+                        Channel::Right => right,
+                    };
                     for (i, y) in buffer.iter_mut().enumerate() {
-                        let l = left.get(i).copied().unwrap_or(0.0);
-                        let r = right.get(i).copied().unwrap_or(0.0);
-                        let mixed = 0.5 * (l + r);
-                        *y = if mixed.is_finite() { mixed } else { 0.0 };
+                        let x = voices.get(i).copied().unwrap_or(0.0);
+                        *y = if x.is_finite() { x } else { 0.0 };
                     }
                 }
             }

@@ -60,7 +60,7 @@ impl Reference {
             };
             match &self.ops[i] {
                 Op::Const(c) => scratch.fill(*c),
-                Op::Control(_) | Op::Voices(_) | Op::CycleGate => continue,
+                Op::Control(_) | Op::Voices(..) | Op::CycleGate => continue,
                 Op::Add => binary(|a, b| a + b, &mut scratch),
                 Op::Sub => binary(|a, b| a - b, &mut scratch),
                 Op::Mul => binary(|a, b| a * b, &mut scratch),
