@@ -4,7 +4,9 @@
 
 mod commands;
 mod diagnostics;
+mod engine;
 mod haps;
+mod output;
 mod voices;
 
 use clap::{Parser, Subcommand};

@@ -2,6 +2,7 @@
 //! diagnostic.
 
 use crate::diagnostics;
+use crate::output::print_stdout;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +23,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let diagnostics = check_source(&source);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if args.json {
-        println!("{}", diagnostics::to_json(&name, &source, &diagnostics));
+        print_stdout(&format!(
+            "{}\n",
+            diagnostics::to_json(&name, &source, &diagnostics)
+        ))?;
     } else {
         print_report(&name, &source, &diagnostics);
     }

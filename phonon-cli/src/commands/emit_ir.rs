@@ -1,9 +1,12 @@
 //! `phonon emit-ir FILE.ph`: the text form of every compiler stage (the
-//! syntax tree, the signal graph, the staged dataflow) and the time each
-//! pass took.
+//! syntax tree, the signal graph, the staged dataflow, the lane packing and
+//! Cranelift IR) and the time each pass and Cranelift took.
 
 use crate::commands::render::load;
+use crate::output::print_stdout;
 use phonon_ir::text::{dataflow_to_text, graph_to_text};
+use phonon_jit::{JitModule, JitProgram, KernelOptions};
+use phonon_runtime::audio::{DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RATE};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,8 +18,10 @@ pub struct Args {
     file: PathBuf,
     /// Print only this stage: `ast` (the syntax tree), `ir` (the signal
     /// graph after the graph passes), `dataflow` (stages and kernels: which
-    /// nodes run together, which may run in parallel) or `timings` (the
-    /// time each pass took). Without it, all of them in that order.
+    /// nodes run together, which may run in parallel), `clif` (how kernels
+    /// are packed into f32x4 lanes, then the Cranelift IR of every function)
+    /// or `timings` (the time each pass and Cranelift took). Without it, all
+    /// of them in that order.
     #[arg(long, value_enum)]
     stage: Option<Stage>,
 }
@@ -26,6 +31,7 @@ enum Stage {
     Ast,
     Ir,
     Dataflow,
+    Clif,
     Timings,
 }
 
@@ -38,8 +44,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let stages = match args.stage {
         Some(stage) => vec![stage],
-        None => vec![Stage::Ast, Stage::Ir, Stage::Dataflow, Stage::Timings],
+        None => vec![
+            Stage::Ast,
+            Stage::Ir,
+            Stage::Dataflow,
+            Stage::Clif,
+            Stage::Timings,
+        ],
     };
+    let jit = JitModule::host().and_then(|jit| {
+        let options = KernelOptions {
+            rate: DEFAULT_SAMPLE_RATE as f32,
+        };
+        JitProgram::compile(&jit, staged, options, true, DEFAULT_BLOCK_FRAMES)
+    });
     let headed = stages.len() > 1;
     let mut out = String::new();
     for stage in stages {
@@ -47,9 +65,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Stage::Ast => ("ast", phonon_syntax::ast_to_text(&loaded.parsed.program)),
             Stage::Ir => ("ir", graph_to_text(&staged.graph, &loaded.source)),
             Stage::Dataflow => ("dataflow", dataflow_to_text(staged)),
+            Stage::Clif => match &jit {
+                Ok(program) => ("clif", program.clif_text()),
+                Err(error) => (
+                    "clif",
+                    format!("; the JIT does not compile this program yet: {error}\n"),
+                ),
+            },
             Stage::Timings => {
                 let mut passes = vec![("parse", loaded.parse_time)];
                 passes.extend(loaded.compiled.timings.iter().copied());
+                if let Ok(program) = &jit {
+                    passes.push(("cranelift", program.compile_time()));
+                }
                 ("timings", timing_table(&passes))
             }
         };
@@ -61,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             out.push('\n');
         }
     }
-    print!("{out}");
+    print_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,7 @@
 //! `phonon query 'EXPR'`: the events of a pattern expression over a span of
 //! cycles, as a table with a piano roll, or as conformance-format JSON.
 
+use crate::output::print_stdout;
 use crate::{diagnostics, haps};
 use anyhow::bail;
 use phonon_ir::pattern::{Fraction, TimeSpan};
@@ -55,9 +56,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut events = pattern.query(span);
     haps::sort_haps(&mut events);
     if args.json {
-        println!("{}", haps::to_json(&events));
+        print_stdout(&format!("{}\n", haps::to_json(&events)))?;
     } else {
-        print!("{}", haps::to_table(&events, span));
+        print_stdout(&haps::to_table(&events, span))?;
     }
     Ok(ExitCode::SUCCESS)
 }

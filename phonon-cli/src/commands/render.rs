@@ -4,14 +4,16 @@
 
 use crate::commands::check;
 use crate::diagnostics;
+use crate::engine::{self, EngineChoice};
 use crate::voices;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use phonon_ir::pattern::Fraction;
 use phonon_ir::Compiled;
 use phonon_runtime::audio::DEFAULT_SAMPLE_RATE;
-use phonon_runtime::engine::Renderer;
+use phonon_runtime::engine::{Engine, Renderer};
 use phonon_runtime::render::{render_with, Length, RenderOptions, RenderSummary};
+use phonon_runtime::voices::ProgramVoices;
 use phonon_runtime::voices::DEFAULT_VOICE_COUNT;
 use phonon_runtime::wav::WavFormat;
 use std::io::IsTerminal;
@@ -50,6 +52,11 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_VOICE_COUNT,
           value_parser = voices::parse_voice_count)]
     voices: usize,
+    /// The engine: `jit` compiles the program to native code (falling back to
+    /// the interpreter, with a note, where it cannot yet); `interp` runs the
+    /// reference interpreter.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Jit)]
+    engine: EngineChoice,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -133,17 +140,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let library = voices::open_library(args.samples.clone());
     let program_voices = voices::build(&program.graph, &library, args.rate, args.voices);
-    let mut renderer =
-        Renderer::interpreted_with(program, program_voices, args.rate, options.block);
+    let jit = match args.engine {
+        EngineChoice::Jit => engine::compile_jit(&program, args.rate, options.block),
+        EngineChoice::Interp => None,
+    };
+    let (summary, engine_name) = match jit {
+        Some(jit) => {
+            let renderer = Renderer::new(program, jit, program_voices, args.rate, options.block);
+            (render_file(renderer, &args.output, &options)?, "jit")
+        }
+        None => {
+            let renderer =
+                Renderer::interpreted_with(program, program_voices, args.rate, options.block);
+            (
+                render_file(renderer, &args.output, &options)?,
+                "interpreter",
+            )
+        }
+    };
+    print_summary(&args.output, &options, &summary, engine_name);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Renders to `path` with a progress bar, then reports samples that were
+/// missing when first played.
+fn render_file<E: Engine>(
+    mut renderer: Renderer<E, ProgramVoices>,
+    path: &Path,
+    options: &RenderOptions,
+) -> anyhow::Result<RenderSummary> {
     let mut bar = LazyBar::new();
-    let summary = render_with(&mut renderer, &args.output, &options, |done, total| {
+    let summary = render_with(&mut renderer, path, options, |done, total| {
         bar.update(done, total)
     })
-    .with_context(|| format!("cannot write {}", args.output.display()))?;
+    .with_context(|| format!("cannot write {}", path.display()))?;
     bar.finish();
     voices::print_warnings(&renderer.voices_mut().take_warnings());
-    print_summary(&args.output, &options, &summary);
-    Ok(ExitCode::SUCCESS)
+    Ok(summary)
 }
 
 /// A progress bar that appears only on a terminal, and only once a render
@@ -189,7 +222,7 @@ impl LazyBar {
     }
 }
 
-fn print_summary(path: &Path, options: &RenderOptions, summary: &RenderSummary) {
+fn print_summary(path: &Path, options: &RenderOptions, summary: &RenderSummary, engine: &str) {
     let format = match options.format {
         WavFormat::Pcm16 => "16-bit",
         WavFormat::Pcm24 => "24-bit",
@@ -208,7 +241,7 @@ fn print_summary(path: &Path, options: &RenderOptions, summary: &RenderSummary) 
         "silence".to_string()
     };
     println!(
-        "peak {peak}, rendered in {:.2} s ({:.1}x real time)",
+        "peak {peak}, rendered in {:.2} s ({:.1}x real time, {engine})",
         summary.wall_seconds, summary.realtime_factor
     );
     if summary.limited_samples > 0 {

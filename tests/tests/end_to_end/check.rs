@@ -170,3 +170,34 @@ fn shipped_examples_pass_check() {
         );
     }
 }
+
+/// Regression: `phonon emit-ir song.ph | head` panicked on the closed pipe.
+/// The query prints megabytes, far more than a pipe buffers.
+#[test]
+fn a_reader_that_stops_early_is_no_crash() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let workloads = shared_dir().join("workloads");
+    let mut child = Command::new(phonon_tests::phonon_binary())
+        .current_dir(&workloads)
+        .args(["query", "\"bd*64\"", "--to", "200", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("phonon starts");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // Dropping our end closes the pipe while phonon is still writing.
+    let output = child.wait_with_output().expect("phonon finishes");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+}

@@ -1,0 +1,27 @@
+//! `--engine`: which engine renders a program, and the JIT's fallback to the
+//! reference interpreter for programs it cannot compile yet.
+
+use phonon_ir::graph::StagedProgram;
+use phonon_runtime::jit_engine::JitEngine;
+
+/// Which engine runs the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// Native code compiled with Cranelift (falls back to the interpreter,
+    /// with a note, for a program using a node the JIT does not compile yet).
+    Jit,
+    /// The reference interpreter, the oracle the JIT is tested against.
+    Interp,
+}
+
+/// The compiled engine for `program`, or `None` (after saying why on
+/// stderr) when the interpreter has to render it.
+pub fn compile_jit(program: &StagedProgram, rate: u32, max_block: usize) -> Option<JitEngine> {
+    match JitEngine::new(program, rate, max_block) {
+        Ok(engine) => Some(engine),
+        Err(error) => {
+            eprintln!("note: rendering with the interpreter: {error}");
+            None
+        }
+    }
+}
