@@ -15,6 +15,51 @@ enum Source {
     /// One channel of an event pattern's voices, as the interpreter reads it.
     Voices(PatternId, Channel),
     CycleGate,
+    /// A constant output (`out: 0.1` after folding).
+    Const(f32),
+}
+
+impl Source {
+    /// Where a node reads from when no compiled code computes it.
+    fn of(op: &Op) -> Option<Source> {
+        match *op {
+            Op::Control(p) => Some(Source::Control(p)),
+            Op::Voices(p, channel) => Some(Source::Voices(p, channel)),
+            Op::CycleGate => Some(Source::CycleGate),
+            Op::Const(value) => Some(Source::Const(value)),
+            _ => None,
+        }
+    }
+
+    /// Fills `out` from this block's inputs, as the interpreter reads them.
+    fn fill(self, out: &mut [f32], inputs: &BlockInputs) {
+        match self {
+            Source::Control(p) => copy_into(out, inputs.control(p)),
+            Source::CycleGate => copy_into(out, inputs.cycle_gate()),
+            Source::Const(value) => out.fill(value),
+            Source::Voices(p, channel) => {
+                let (left, right) = inputs.voices(p);
+                let voices = match channel {
+                    Channel::Left => left,
+                    Channel::Right => right,
+                };
+                for (i, y) in out.iter_mut().enumerate() {
+                    let x = voices.get(i).copied().unwrap_or(0.0);
+                    *y = if x.is_finite() { x } else { 0.0 };
+                }
+            }
+        }
+    }
+}
+
+/// Where an output's channel comes from.
+#[derive(Clone, Copy, Debug)]
+enum OutputSource {
+    /// A buffer of the compiled program.
+    Compiled(NodeId),
+    /// A node no compiled code computes (`out: s "bd*4"` reads its voices
+    /// directly): filled from the block's inputs.
+    Direct(Source),
 }
 
 /// A staged program as native code; see the module docs.
@@ -22,8 +67,8 @@ enum Source {
 pub struct JitEngine {
     program: JitProgram,
     sources: Vec<(NodeId, Source)>,
-    /// Each output's left and right node.
-    outputs: Vec<(NodeId, NodeId)>,
+    /// Each output's left and right channel.
+    outputs: Vec<(OutputSource, OutputSource)>,
     max_block: usize,
 }
 
@@ -39,21 +84,17 @@ impl JitEngine {
         let sources = program
             .external_inputs()
             .iter()
-            .filter_map(|&id| {
-                let source = match staged.graph.node(id).op {
-                    Op::Control(p) => Source::Control(p),
-                    Op::Voices(p, channel) => Source::Voices(p, channel),
-                    Op::CycleGate => Source::CycleGate,
-                    _ => return None,
-                };
-                Some((id, source))
-            })
+            .filter_map(|&id| Some((id, Source::of(&staged.graph.node(id).op)?)))
             .collect();
+        let channel = |node: NodeId| match Source::of(&staged.graph.node(node).op) {
+            Some(source) => OutputSource::Direct(source),
+            None => OutputSource::Compiled(node),
+        };
         let outputs = staged
             .graph
             .outputs
             .iter()
-            .map(|o| (o.left, o.right))
+            .map(|o| (channel(o.left), channel(o.right)))
             .collect();
         Ok(JitEngine {
             program,
@@ -80,24 +121,8 @@ impl Engine for JitEngine {
     fn process_block(&mut self, inputs: &BlockInputs, out: &mut OutputBuffers) {
         let frames = inputs.frames().min(self.max_block);
         for &(node, source) in &self.sources {
-            let Some(buffer) = self.program.buffer_mut(node) else {
-                continue;
-            };
-            let buffer = &mut buffer[..frames];
-            match source {
-                Source::Control(p) => copy_into(buffer, inputs.control(p)),
-                Source::CycleGate => copy_into(buffer, inputs.cycle_gate()),
-                Source::Voices(p, channel) => {
-                    let (left, right) = inputs.voices(p);
-                    let voices = match channel {
-                        Channel::Left => left,
-                        Channel::Right => right,
-                    };
-                    for (i, y) in buffer.iter_mut().enumerate() {
-                        let x = voices.get(i).copied().unwrap_or(0.0);
-                        *y = if x.is_finite() { x } else { 0.0 };
-                    }
-                }
+            if let Some(buffer) = self.program.buffer_mut(node) {
+                source.fill(&mut buffer[..frames], inputs);
             }
         }
         // Buffer lengths are fixed at compile time, so this cannot fail;
@@ -106,10 +131,14 @@ impl Engine for JitEngine {
         out.set_frames(frames);
         for (index, &(left, right)) in self.outputs.iter().enumerate() {
             let (out_left, out_right) = out.output_mut(OutputId::new(index));
-            for (target, node) in [(out_left, left), (out_right, right)] {
-                match self.program.buffer(node).filter(|_| ran) {
-                    Some(buffer) => copy_into(target, &buffer[..frames]),
-                    None => target.fill(0.0),
+            for (target, channel) in [(out_left, left), (out_right, right)] {
+                match channel {
+                    OutputSource::Direct(source) => source.fill(target, inputs),
+                    OutputSource::Compiled(node) => match self.program.buffer(node).filter(|_| ran)
+                    {
+                        Some(buffer) => copy_into(target, &buffer[..frames]),
+                        None => target.fill(0.0),
+                    },
                 }
             }
         }
