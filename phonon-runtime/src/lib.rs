@@ -8,5 +8,6 @@ pub mod engine;
 pub mod live;
 pub mod render;
 pub mod samples;
+pub mod schedule;
 pub mod voices;
 pub mod wav;
