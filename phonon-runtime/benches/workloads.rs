@@ -2,7 +2,9 @@
 //! (`../shared/workloads/*.ph`) and of the heavier programs beside this file
 //! (`benches/programs/*.ph`), rendered by each engine on 1 and 2 threads.
 //! Each block goes through the whole renderer: control queries, the engine,
-//! mixing and the limiter.
+//! mixing and the limiter. `2t` is the scheduler's own plan (which may
+//! settle on one thread); `2t-split` forces every stage onto both threads,
+//! to show what the cost model turned down.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use phonon_ir::graph::StagedProgram;
@@ -44,9 +46,17 @@ fn programs() -> Vec<(String, StagedProgram)> {
         .collect()
 }
 
-/// A renderer on `threads` threads whose scheduler has settled its plan.
-fn settled_renderer(program: &StagedProgram, threads: usize) -> Renderer<Scheduler, NoVoices> {
-    let scheduler = Scheduler::new(program, RATE, BLOCK, threads);
+/// A renderer on `threads` threads whose scheduler has settled its plan
+/// (or splits every stage, with `split`).
+fn settled_renderer(
+    program: &StagedProgram,
+    threads: usize,
+    split: bool,
+) -> Renderer<Scheduler, NoVoices> {
+    let mut scheduler = Scheduler::new(program, RATE, BLOCK, threads);
+    if split {
+        scheduler.split_every_stage();
+    }
     let mut renderer = Renderer::new(program.clone(), scheduler, NoVoices, RATE, BLOCK);
     let (mut left, mut right) = (vec![0.0; BLOCK], vec![0.0; BLOCK]);
     while !matches!(renderer.engine().phase(), Phase::Settled { .. }) {
@@ -59,13 +69,15 @@ fn blocks(c: &mut Criterion) {
     for (name, program) in programs() {
         let mut group = c.benchmark_group(name);
         for &engine in ENGINES {
-            for threads in [1, 2] {
+            for (threads, split, label) in
+                [(1, false, "1t"), (2, false, "2t"), (2, true, "2t-split")]
+            {
                 let mut renderer = match engine {
-                    "interp" => settled_renderer(&program, threads),
+                    "interp" => settled_renderer(&program, threads, split),
                     _ => continue,
                 };
                 let (mut left, mut right) = (vec![0.0; BLOCK], vec![0.0; BLOCK]);
-                group.bench_function(BenchmarkId::new(engine, format!("{threads}t")), |b| {
+                group.bench_function(BenchmarkId::new(engine, label), |b| {
                     b.iter(|| renderer.render_block(&mut left, &mut right))
                 });
             }
