@@ -261,7 +261,7 @@ fn print_table(name: &str, compile_ms: f64, runs: &[RunReport], breakdown: &Brea
     for r in runs {
         let plan = match (r.threads, r.split_stages) {
             (1, _) => "one thread".to_string(),
-            (_, 0) => "one thread (splitting gained too little)".to_string(),
+            (_, 0) => "one thread (splitting did not pay when measured)".to_string(),
             (_, n) => format!("{n} of {stage_count} stages split"),
         };
         println!(
