@@ -209,7 +209,7 @@ fn work(shared: &Shared, index: usize) {
                 break;
             }
             spins = spins.wrapping_add(1);
-            if spins % 64 != 0 || idle_since.elapsed() < SPIN_FOR {
+            if !spins.is_multiple_of(64) || idle_since.elapsed() < SPIN_FOR {
                 std::hint::spin_loop();
                 continue;
             }
