@@ -53,6 +53,14 @@ enum Command {
     /// `--seconds N` stops after N seconds, as Ctrl-C does.
     /// Example: phonon run song.ph --device null --record take.wav --seconds 30
     Run(commands::run::Args),
+    /// Measure how much of the real-time budget a program takes: median and
+    /// 99th-percentile block time, real-time factor and budget share per
+    /// thread count, then per stage and per output (one thread). Warms up
+    /// first; the engine is the interpreter (`--engine jit` exits with 2
+    /// until the JIT engine exists). `--json` prints one object for scripts.
+    ///
+    /// Example: phonon bench song.ph --threads 1,2,4 --blocks 2000
+    Bench(commands::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +71,7 @@ fn main() -> ExitCode {
         Command::Render(args) => commands::render::run(args),
         Command::EmitIr(args) => commands::emit_ir::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Bench(args) => commands::bench::run(args),
     };
     match result {
         Ok(code) => code,

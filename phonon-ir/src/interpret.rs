@@ -130,6 +130,20 @@ impl BlockInputs {
         clip_mut(&mut self.cycle_gate, self.frames)
     }
 
+    /// Copies the current block of `source` (a set of buffers made for the
+    /// same graph) into this one, without allocating: an engine that runs on
+    /// other threads keeps its own copy of each block's inputs. Buffers that
+    /// differ in shape are copied as far as they agree.
+    pub fn copy_from(&mut self, source: &BlockInputs) {
+        self.set_frames(source.frames);
+        let frames = self.frames;
+        let pairs = self.patterns.iter_mut().zip(&source.patterns);
+        for (own, theirs) in pairs.flat_map(|(own, theirs)| own.iter_mut().zip(theirs)) {
+            copy_prefix(own, theirs, frames);
+        }
+        copy_prefix(&mut self.cycle_gate, &source.cycle_gate, frames);
+    }
+
     fn channel(&self, p: PatternId, channel: usize) -> &[f32] {
         self.patterns
             .get(p.index())
@@ -202,6 +216,11 @@ impl OutputBuffers {
     }
 }
 
+fn copy_prefix(target: &mut [f32], source: &[f32], frames: usize) {
+    let len = frames.min(target.len()).min(source.len());
+    target[..len].copy_from_slice(&source[..len]);
+}
+
 fn clip(buffer: &[f32], frames: usize) -> &[f32] {
     &buffer[..frames.min(buffer.len())]
 }
@@ -212,7 +231,7 @@ fn clip_mut(buffer: &mut [f32], frames: usize) -> &mut [f32] {
 }
 
 /// What one node does, prepared from its [`Op`].
-enum Prepared {
+pub(crate) enum Prepared {
     /// Filled once by `new`; nothing to do per block.
     Const,
     Control(PatternId),
@@ -239,9 +258,9 @@ enum Prepared {
     PanRight,
 }
 
-struct NodeRun {
-    prepared: Prepared,
-    inputs: Vec<NodeId>,
+pub(crate) struct NodeRun {
+    pub(crate) prepared: Prepared,
+    pub(crate) inputs: Vec<NodeId>,
 }
 
 /// A kernel ready to run.
@@ -423,11 +442,11 @@ impl Interpreter {
 }
 
 /// The input buffers of one node over one range of samples.
-struct Args<'a> {
-    ids: &'a [NodeId],
-    buffers: &'a [Vec<f32>],
-    from: usize,
-    to: usize,
+pub(crate) struct Args<'a> {
+    pub(crate) ids: &'a [NodeId],
+    pub(crate) buffers: &'a [Vec<f32>],
+    pub(crate) from: usize,
+    pub(crate) to: usize,
 }
 
 impl<'a> Args<'a> {
@@ -441,7 +460,7 @@ impl<'a> Args<'a> {
     }
 }
 
-fn evaluate(
+pub(crate) fn evaluate(
     prepared: &mut Prepared,
     args: &Args<'_>,
     inputs: &BlockInputs,
@@ -493,7 +512,7 @@ fn evaluate(
     }
 }
 
-fn prepare(op: &Op, id: NodeId, rate: u32) -> Prepared {
+pub(crate) fn prepare(op: &Op, id: NodeId, rate: u32) -> Prepared {
     match op {
         Op::Const(_) => Prepared::Const,
         Op::Control(p) => Prepared::Control(*p),

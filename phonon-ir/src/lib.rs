@@ -16,6 +16,7 @@ pub mod eval_pattern;
 pub mod fold_constants;
 pub mod graph;
 pub mod interpret;
+pub mod interpret_kernel;
 pub mod lower;
 pub mod pattern;
 pub mod resolve_names;

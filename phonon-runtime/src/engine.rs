@@ -157,6 +157,15 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
         &self.program
     }
 
+    /// The engine, for what it reports (timings, its plan).
+    pub fn engine(&self) -> &E {
+        &self.engine
+    }
+
+    pub fn engine_mut(&mut self) -> &mut E {
+        &mut self.engine
+    }
+
     pub fn clock(&self) -> &SampleClock {
         &self.clock
     }

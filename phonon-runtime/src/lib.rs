@@ -9,5 +9,6 @@ pub mod jit_engine;
 pub mod live;
 pub mod render;
 pub mod samples;
+pub mod schedule;
 pub mod voices;
 pub mod wav;

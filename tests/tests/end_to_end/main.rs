@@ -1,5 +1,6 @@
 //! End-to-end tests of the `phonon` binary, one module per area.
 
+mod bench;
 mod check;
 mod corpus;
 mod docs;

@@ -1,0 +1,286 @@
+//! `phonon bench FILE.ph`: how much of the real-time budget a program takes,
+//! per thread count, per stage and per output, as a table or as JSON. It
+//! renders blocks back to back through the same renderer playback uses
+//! (control queries, engine, mixing, limiter) and times each one.
+
+use crate::commands::render::load;
+use anyhow::{bail, Context};
+use phonon_ir::graph::{KernelKind, OutputId, StagedProgram};
+use phonon_runtime::engine::{NoVoices, Renderer};
+use phonon_runtime::schedule::{Phase, Scheduler};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const RATE: u32 = 44_100;
+const BLOCK: usize = 512;
+/// The time one block of audio lasts: 512 samples at 44.1 kHz.
+const BUDGET_US: f64 = 11_610.0;
+/// Blocks rendered before timing starts, beyond those the scheduler needs
+/// to settle its plan.
+const WARM_UP_BLOCKS: usize = 100;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The program to measure.
+    file: PathBuf,
+    /// Thread counts to measure, comma-separated; each gets its own run.
+    #[arg(long, value_delimiter = ',', default_value = "1", value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Vec<u16>,
+    /// Blocks of 512 samples timed per thread count (after a warm-up).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    blocks: u32,
+    /// The engine: `interp` (the reference interpreter). `jit` (compiled
+    /// kernels) is not available yet and exits with status 2.
+    #[arg(long, value_enum, default_value = "interp")]
+    engine: EngineChoice,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum EngineChoice {
+    Interp,
+    Jit,
+}
+
+/// The timings of one thread count.
+struct RunReport {
+    threads: usize,
+    median_us: f64,
+    p99_us: f64,
+    rt_factor: f64,
+    budget_share: f64,
+    /// Stages the scheduler's plan runs on several threads.
+    split_stages: usize,
+}
+
+/// What the one-thread run measured inside the block.
+struct Breakdown {
+    /// `(stage, kernels, median µs)`.
+    stages: Vec<(usize, usize, f64)>,
+    /// `(output name, median µs of its own kernels)`.
+    outputs: Vec<(String, f64)>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.engine == EngineChoice::Jit {
+        bail!("--engine jit is not available yet: the JIT engine is still being built; use --engine interp");
+    }
+    let Some(loaded) = load(&args.file)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let compile_ms = (loaded.parse_time + loaded.compiled.timings.iter().map(|(_, t)| *t).sum())
+        .as_secs_f64()
+        * 1000.0;
+    let program = loaded
+        .compiled
+        .staged
+        .with_context(|| format!("{}: the compiler gave no program", loaded.name))?;
+    let blocks = args.blocks as usize;
+    let mut runs = Vec::new();
+    let mut breakdown = None;
+    for &threads in &args.threads {
+        let (run, measured) = measure(&program, usize::from(threads), blocks, breakdown.is_none());
+        breakdown = breakdown.or(measured);
+        runs.push(run);
+    }
+    let breakdown = match breakdown {
+        Some(found) => found,
+        None => measure(&program, 1, blocks, true).1.unwrap_or(Breakdown {
+            stages: Vec::new(),
+            outputs: Vec::new(),
+        }),
+    };
+    if args.json {
+        println!(
+            "{}",
+            to_json(
+                &args.file.display().to_string(),
+                compile_ms,
+                &runs,
+                &breakdown
+            )
+        );
+    } else {
+        print_table(&loaded.name, compile_ms, &runs, &breakdown);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Renders `blocks` timed blocks on `threads` threads; with `break_down`
+/// and one thread, also times every kernel.
+fn measure(
+    program: &StagedProgram,
+    threads: usize,
+    blocks: usize,
+    break_down: bool,
+) -> (RunReport, Option<Breakdown>) {
+    let scheduler = Scheduler::new(program, RATE, BLOCK, threads);
+    let break_down = break_down && scheduler.threads() == 1;
+    let mut renderer = Renderer::new(program.clone(), scheduler, NoVoices, RATE, BLOCK);
+    renderer.engine_mut().set_timing(break_down);
+    let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+    let mut warmed = 0;
+    while warmed < WARM_UP_BLOCKS || !matches!(renderer.engine().phase(), Phase::Settled { .. }) {
+        renderer.render_block(&mut left, &mut right);
+        warmed += 1;
+    }
+    let kernel_count = renderer.engine().kernels().len();
+    let mut kernel_nanos = vec![0u64; if break_down { kernel_count * blocks } else { 0 }];
+    let mut block_us = Vec::with_capacity(blocks);
+    let started = Instant::now();
+    for block in 0..blocks {
+        let t = Instant::now();
+        renderer.render_block(&mut left, &mut right);
+        block_us.push(t.elapsed().as_secs_f64() * 1e6);
+        if break_down {
+            for k in 0..kernel_count {
+                kernel_nanos[k * blocks + block] = renderer.engine().last_kernel_nanos(k);
+            }
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let audio = (blocks * BLOCK) as f64 / f64::from(RATE);
+    let median_us = percentile(&mut block_us.clone(), 0.5);
+    let report = RunReport {
+        threads: renderer.engine().threads(),
+        median_us,
+        p99_us: percentile(&mut block_us, 0.99),
+        rt_factor: if wall > 0.0 { audio / wall } else { 0.0 },
+        budget_share: median_us / BUDGET_US,
+        split_stages: match renderer.engine().phase() {
+            Phase::Settled { split_stages } => split_stages,
+            _ => 0,
+        },
+    };
+    let breakdown = break_down.then(|| {
+        let scheduler = renderer.engine();
+        // Per block, the summed time of the kernels `pick` selects.
+        let median_of = |pick: &dyn Fn(usize) -> bool| {
+            let mut sums: Vec<f64> = (0..blocks)
+                .map(|b| {
+                    (0..kernel_count)
+                        .filter(|&k| pick(k))
+                        .map(|k| kernel_nanos[k * blocks + b] as f64 / 1000.0)
+                        .sum()
+                })
+                .collect();
+            percentile(&mut sums, 0.5)
+        };
+        let stages = scheduler
+            .stages()
+            .iter()
+            .enumerate()
+            .map(|(s, range)| (s, range.len(), median_of(&|k| range.contains(&k))))
+            .collect();
+        let outputs = program
+            .graph
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(o, output)| {
+                let own = KernelKind::Output(OutputId::new(o));
+                let mine = |k: usize| program.kernel(scheduler.kernels()[k]).kind == own;
+                (output.name.clone(), median_of(&mine))
+            })
+            .collect();
+        Breakdown { stages, outputs }
+    });
+    (report, breakdown)
+}
+
+/// The `q` quantile (0..1) of `values`, nearest rank; 0 for none.
+fn percentile(values: &mut [f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+/// A JSON number (non-finite values, which JSON cannot hold, as 0).
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        "0".into()
+    }
+}
+
+/// The report as JSON, keys in the documented order.
+fn to_json(program: &str, compile_ms: f64, runs: &[RunReport], breakdown: &Breakdown) -> String {
+    let quote = |text: &str| serde_json::Value::from(text).to_string();
+    let runs: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            format!(
+                r#"{{"threads":{},"median_us":{},"p99_us":{},"rt_factor":{},"budget_share":{}}}"#,
+                r.threads,
+                number(r.median_us),
+                number(r.p99_us),
+                number(r.rt_factor),
+                number(r.budget_share)
+            )
+        })
+        .collect();
+    let stages: Vec<String> = breakdown
+        .stages
+        .iter()
+        .map(|(id, kernels, us)| {
+            format!(
+                r#"{{"id":{id},"kernels":{kernels},"median_us":{}}}"#,
+                number(*us)
+            )
+        })
+        .collect();
+    let outputs: Vec<String> = breakdown
+        .outputs
+        .iter()
+        .map(|(name, us)| format!(r#"{{"name":{},"median_us":{}}}"#, quote(name), number(*us)))
+        .collect();
+    format!(
+        r#"{{"program":{},"compile_ms":{},"block_samples":{BLOCK},"rate":{RATE},"engine":"interp","runs":[{}],"stages":[{}],"outputs":[{}]}}"#,
+        quote(program),
+        number(compile_ms),
+        runs.join(","),
+        stages.join(","),
+        outputs.join(",")
+    )
+}
+
+fn print_table(name: &str, compile_ms: f64, runs: &[RunReport], breakdown: &Breakdown) {
+    println!(
+        "{name}: interpreter, {BLOCK}-sample blocks at {RATE} Hz (budget {BUDGET_US:.0} µs a block), compiled in {compile_ms:.1} ms"
+    );
+    println!();
+    println!("threads  median µs     p99 µs  real-time  budget  plan");
+    let stage_count = breakdown.stages.len();
+    for r in runs {
+        let plan = match (r.threads, r.split_stages) {
+            (1, _) => "one thread".to_string(),
+            (_, 0) => "one thread (splitting did not pay when measured)".to_string(),
+            (_, n) => format!("{n} of {stage_count} stages split"),
+        };
+        println!(
+            "{:>7}  {:>9.1}  {:>9.1}  {:>8.1}x  {:>5.1}%  {plan}",
+            r.threads,
+            r.median_us,
+            r.p99_us,
+            r.rt_factor,
+            r.budget_share * 100.0
+        );
+    }
+    println!();
+    println!("stage  kernels  median µs   (one thread)");
+    for (id, kernels, us) in &breakdown.stages {
+        println!("{:>5}  {kernels:>7}  {us:>9.1}", format!("s{id}"));
+    }
+    println!();
+    println!("output  median µs   (its own kernels; shared buses count in their stage)");
+    for (name, us) in &breakdown.outputs {
+        println!("{name:>6}  {us:>9.1}");
+    }
+}
