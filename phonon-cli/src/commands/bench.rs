@@ -4,9 +4,12 @@
 //! (control queries, engine, mixing, limiter) and times each one.
 
 use crate::commands::render::load;
-use anyhow::{bail, Context};
+use crate::engine::{self, EngineChoice};
+use crate::output::print_stdout;
+use anyhow::Context;
 use phonon_ir::graph::{KernelKind, OutputId, StagedProgram};
 use phonon_runtime::engine::{NoVoices, Renderer};
+use phonon_runtime::jit_engine::JitEngine;
 use phonon_runtime::schedule::{Phase, Scheduler};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,19 +33,15 @@ pub struct Args {
     /// Blocks of 512 samples timed per thread count (after a warm-up).
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     blocks: u32,
-    /// The engine: `interp` (the reference interpreter). `jit` (compiled
-    /// kernels) is not available yet and exits with status 2.
-    #[arg(long, value_enum, default_value = "interp")]
+    /// The engine: `jit` (compiled kernels, one thread for now; a program
+    /// the JIT cannot compile yet, or several thread counts, are measured on
+    /// the interpreter, with a note) or `interp` (the reference interpreter,
+    /// on the stage scheduler).
+    #[arg(long, value_enum, default_value_t = EngineChoice::Jit)]
     engine: EngineChoice,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum EngineChoice {
-    Interp,
-    Jit,
 }
 
 /// The timings of one thread count.
@@ -65,9 +64,6 @@ struct Breakdown {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if args.engine == EngineChoice::Jit {
-        bail!("--engine jit is not available yet: the JIT engine is still being built; use --engine interp");
-    }
     let Some(loaded) = load(&args.file)? else {
         return Ok(ExitCode::from(1));
     };
@@ -79,6 +75,38 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .staged
         .with_context(|| format!("{}: the compiler gave no program", loaded.name))?;
     let blocks = args.blocks as usize;
+    let jit = match args.engine {
+        EngineChoice::Interp => None,
+        EngineChoice::Jit if args.threads.iter().any(|&t| t != 1) => {
+            eprintln!(
+                "note: measuring the interpreter: compiled kernels run on one thread for now"
+            );
+            None
+        }
+        EngineChoice::Jit => engine::compile_jit(&program, RATE, BLOCK),
+    };
+    if let Some(jit) = jit {
+        let run = measure_jit(&program, jit, blocks);
+        let breakdown = Breakdown {
+            stages: Vec::new(),
+            outputs: Vec::new(),
+        };
+        if args.json {
+            print_stdout(&format!(
+                "{}\n",
+                to_json(
+                    &args.file.display().to_string(),
+                    compile_ms,
+                    "jit",
+                    &[run],
+                    &breakdown
+                )
+            ))?;
+        } else {
+            print_table(&loaded.name, "jit", compile_ms, &[run], &breakdown);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut runs = Vec::new();
     let mut breakdown = None;
     for &threads in &args.threads {
@@ -94,17 +122,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }),
     };
     if args.json {
-        println!(
-            "{}",
+        print_stdout(&format!(
+            "{}\n",
             to_json(
                 &args.file.display().to_string(),
                 compile_ms,
+                "interp",
                 &runs,
                 &breakdown
             )
-        );
+        ))?;
     } else {
-        print_table(&loaded.name, compile_ms, &runs, &breakdown);
+        print_table(&loaded.name, "interpreter", compile_ms, &runs, &breakdown);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -191,6 +220,35 @@ fn measure(
     (report, breakdown)
 }
 
+/// Renders `blocks` timed blocks of `program` compiled to native code, on
+/// one thread. Compiled kernels are fused across functions, so there is no
+/// per-stage or per-output breakdown.
+fn measure_jit(program: &StagedProgram, jit: JitEngine, blocks: usize) -> RunReport {
+    let mut renderer = Renderer::new(program.clone(), jit, NoVoices, RATE, BLOCK);
+    let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+    for _ in 0..WARM_UP_BLOCKS {
+        renderer.render_block(&mut left, &mut right);
+    }
+    let mut block_us = Vec::with_capacity(blocks);
+    let started = Instant::now();
+    for _ in 0..blocks {
+        let t = Instant::now();
+        renderer.render_block(&mut left, &mut right);
+        block_us.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let audio = (blocks * BLOCK) as f64 / f64::from(RATE);
+    let median_us = percentile(&mut block_us.clone(), 0.5);
+    RunReport {
+        threads: 1,
+        median_us,
+        p99_us: percentile(&mut block_us, 0.99),
+        rt_factor: if wall > 0.0 { audio / wall } else { 0.0 },
+        budget_share: median_us / BUDGET_US,
+        split_stages: 0,
+    }
+}
+
 /// The `q` quantile (0..1) of `values`, nearest rank; 0 for none.
 fn percentile(values: &mut [f64], q: f64) -> f64 {
     if values.is_empty() {
@@ -211,7 +269,13 @@ fn number(x: f64) -> String {
 }
 
 /// The report as JSON, keys in the documented order.
-fn to_json(program: &str, compile_ms: f64, runs: &[RunReport], breakdown: &Breakdown) -> String {
+fn to_json(
+    program: &str,
+    compile_ms: f64,
+    engine: &str,
+    runs: &[RunReport],
+    breakdown: &Breakdown,
+) -> String {
     let quote = |text: &str| serde_json::Value::from(text).to_string();
     let runs: Vec<String> = runs
         .iter()
@@ -242,18 +306,25 @@ fn to_json(program: &str, compile_ms: f64, runs: &[RunReport], breakdown: &Break
         .map(|(name, us)| format!(r#"{{"name":{},"median_us":{}}}"#, quote(name), number(*us)))
         .collect();
     format!(
-        r#"{{"program":{},"compile_ms":{},"block_samples":{BLOCK},"rate":{RATE},"engine":"interp","runs":[{}],"stages":[{}],"outputs":[{}]}}"#,
+        r#"{{"program":{},"compile_ms":{},"block_samples":{BLOCK},"rate":{RATE},"engine":{},"runs":[{}],"stages":[{}],"outputs":[{}]}}"#,
         quote(program),
         number(compile_ms),
+        quote(engine),
         runs.join(","),
         stages.join(","),
         outputs.join(",")
     )
 }
 
-fn print_table(name: &str, compile_ms: f64, runs: &[RunReport], breakdown: &Breakdown) {
+fn print_table(
+    name: &str,
+    engine: &str,
+    compile_ms: f64,
+    runs: &[RunReport],
+    breakdown: &Breakdown,
+) {
     println!(
-        "{name}: interpreter, {BLOCK}-sample blocks at {RATE} Hz (budget {BUDGET_US:.0} µs a block), compiled in {compile_ms:.1} ms"
+        "{name}: {engine}, {BLOCK}-sample blocks at {RATE} Hz (budget {BUDGET_US:.0} µs a block), compiled in {compile_ms:.1} ms"
     );
     println!();
     println!("threads  median µs     p99 µs  real-time  budget  plan");
@@ -274,6 +345,10 @@ fn print_table(name: &str, compile_ms: f64, runs: &[RunReport], breakdown: &Brea
         );
     }
     println!();
+    if breakdown.stages.is_empty() {
+        println!("per-stage and per-output times: compiled kernels are fused; see --engine interp");
+        return;
+    }
     println!("stage  kernels  median µs   (one thread)");
     for (id, kernels, us) in &breakdown.stages {
         println!("{:>5}  {kernels:>7}  {us:>9.1}", format!("s{id}"));

@@ -1,5 +1,5 @@
 //! `phonon bench`: the JSON report has exactly the documented schema, the
-//! table names every stage and output, and `--engine jit` is refused.
+//! table names every stage and output, and `--engine jit` measures compiled code.
 
 use phonon_tests::{phonon, shared_file, stderr, stdout, temp_dir};
 use serde_json::Value;
@@ -145,15 +145,28 @@ fn the_table_shows_every_thread_count_stage_and_output() {
 }
 
 #[test]
-fn the_jit_engine_is_refused_with_status_2() {
+fn the_jit_engine_measures_compiled_code() {
     let dir = temp_dir();
-    std::fs::write(dir.path().join("one.ph"), "out: sine 440 * 0.2\n").unwrap();
-    let output = phonon(dir.path(), &["bench", "one.ph", "--engine", "jit"]);
-    assert_eq!(output.status.code(), Some(2));
+    std::fs::write(
+        dir.path().join("one.ph"),
+        "out: saw 110 # lpf 800 0.7 * 0.2\n",
+    )
+    .unwrap();
+    let output = phonon(
+        dir.path(),
+        &[
+            "bench", "one.ph", "--engine", "jit", "--blocks", "50", "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(json["engine"], "jit", "{json}");
+    assert_eq!(json["runs"][0]["threads"], 1);
     assert!(
-        stderr(&output).contains("not available yet"),
-        "{}",
-        stderr(&output)
+        json["runs"][0]["median_us"]
+            .as_f64()
+            .is_some_and(|us| us > 0.0),
+        "{json}"
     );
 }
 
