@@ -55,6 +55,28 @@ struct RunReport {
     split_stages: usize,
 }
 
+impl RunReport {
+    /// The figures of one run from its per-block times and total wall time.
+    fn from_blocks(
+        threads: usize,
+        mut block_us: Vec<f64>,
+        wall: std::time::Duration,
+        split_stages: usize,
+    ) -> RunReport {
+        let wall = wall.as_secs_f64();
+        let audio = (block_us.len() * BLOCK) as f64 / f64::from(RATE);
+        let median_us = percentile(&mut block_us, 0.5);
+        RunReport {
+            threads,
+            median_us,
+            p99_us: percentile(&mut block_us, 0.99),
+            rt_factor: if wall > 0.0 { audio / wall } else { 0.0 },
+            budget_share: median_us / BUDGET_US,
+            split_stages,
+        }
+    }
+}
+
 /// What the one-thread run measured inside the block.
 struct Breakdown {
     /// `(stage, kernels, median µs)`.
@@ -85,57 +107,58 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         EngineChoice::Jit => engine::compile_jit(&program, RATE, BLOCK),
     };
-    if let Some(jit) = jit {
-        let run = measure_jit(&program, jit, blocks);
-        let breakdown = Breakdown {
-            stages: Vec::new(),
-            outputs: Vec::new(),
-        };
-        if args.json {
-            print_stdout(&format!(
-                "{}\n",
-                to_json(
-                    &args.file.display().to_string(),
-                    compile_ms,
-                    "jit",
-                    &[run],
-                    &breakdown
-                )
-            ))?;
-        } else {
-            print_table(&loaded.name, "jit", compile_ms, &[run], &breakdown);
+    let (engine_name, runs, breakdown) = match jit {
+        // Compiled kernels are fused across functions: no per-kernel times.
+        Some(jit) => (
+            "jit",
+            vec![measure_jit(&program, jit, blocks)],
+            Breakdown {
+                stages: Vec::new(),
+                outputs: Vec::new(),
+            },
+        ),
+        None => {
+            let (runs, breakdown) = measure_threads(&program, &args.threads, blocks);
+            ("interp", runs, breakdown)
         }
-        return Ok(ExitCode::SUCCESS);
+    };
+    if args.json {
+        let program_name = args.file.display().to_string();
+        let json = to_json(&program_name, compile_ms, engine_name, &runs, &breakdown);
+        print_stdout(&format!("{json}\n"))?;
+    } else {
+        let engine_title = if engine_name == "jit" {
+            "jit"
+        } else {
+            "interpreter"
+        };
+        print_table(&loaded.name, engine_title, compile_ms, &runs, &breakdown);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One interpreter run per thread count on the stage scheduler, and the
+/// per-stage and per-output breakdown of the one-thread run.
+fn measure_threads(
+    program: &StagedProgram,
+    threads: &[u16],
+    blocks: usize,
+) -> (Vec<RunReport>, Breakdown) {
     let mut runs = Vec::new();
     let mut breakdown = None;
-    for &threads in &args.threads {
-        let (run, measured) = measure(&program, usize::from(threads), blocks, breakdown.is_none());
+    for &count in threads {
+        let (run, measured) = measure(program, usize::from(count), blocks, breakdown.is_none());
         breakdown = breakdown.or(measured);
         runs.push(run);
     }
     let breakdown = match breakdown {
         Some(found) => found,
-        None => measure(&program, 1, blocks, true).1.unwrap_or(Breakdown {
+        None => measure(program, 1, blocks, true).1.unwrap_or(Breakdown {
             stages: Vec::new(),
             outputs: Vec::new(),
         }),
     };
-    if args.json {
-        print_stdout(&format!(
-            "{}\n",
-            to_json(
-                &args.file.display().to_string(),
-                compile_ms,
-                "interp",
-                &runs,
-                &breakdown
-            )
-        ))?;
-    } else {
-        print_table(&loaded.name, "interpreter", compile_ms, &runs, &breakdown);
-    }
-    Ok(ExitCode::SUCCESS)
+    (runs, breakdown)
 }
 
 /// Renders `blocks` timed blocks on `threads` threads; with `break_down`
@@ -170,20 +193,16 @@ fn measure(
             }
         }
     }
-    let wall = started.elapsed().as_secs_f64();
-    let audio = (blocks * BLOCK) as f64 / f64::from(RATE);
-    let median_us = percentile(&mut block_us.clone(), 0.5);
-    let report = RunReport {
-        threads: renderer.engine().threads(),
-        median_us,
-        p99_us: percentile(&mut block_us, 0.99),
-        rt_factor: if wall > 0.0 { audio / wall } else { 0.0 },
-        budget_share: median_us / BUDGET_US,
-        split_stages: match renderer.engine().phase() {
-            Phase::Settled { split_stages } => split_stages,
-            _ => 0,
-        },
+    let split_stages = match renderer.engine().phase() {
+        Phase::Settled { split_stages } => split_stages,
+        _ => 0,
     };
+    let report = RunReport::from_blocks(
+        renderer.engine().threads(),
+        block_us,
+        started.elapsed(),
+        split_stages,
+    );
     let breakdown = break_down.then(|| {
         let scheduler = renderer.engine();
         // Per block, the summed time of the kernels `pick` selects.
@@ -236,17 +255,7 @@ fn measure_jit(program: &StagedProgram, jit: JitEngine, blocks: usize) -> RunRep
         renderer.render_block(&mut left, &mut right);
         block_us.push(t.elapsed().as_secs_f64() * 1e6);
     }
-    let wall = started.elapsed().as_secs_f64();
-    let audio = (blocks * BLOCK) as f64 / f64::from(RATE);
-    let median_us = percentile(&mut block_us.clone(), 0.5);
-    RunReport {
-        threads: 1,
-        median_us,
-        p99_us: percentile(&mut block_us, 0.99),
-        rt_factor: if wall > 0.0 { audio / wall } else { 0.0 },
-        budget_share: median_us / BUDGET_US,
-        split_stages: 0,
-    }
+    RunReport::from_blocks(1, block_us, started.elapsed(), 0)
 }
 
 /// The `q` quantile (0..1) of `values`, nearest rank; 0 for none.
