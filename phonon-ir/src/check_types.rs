@@ -317,7 +317,24 @@ impl Checker<'_, '_> {
                 match eval_transform_step(step, &self.pattern_buses) {
                     Ok(f) => {
                         let suffix = format!(" $ {}", step_text(step));
-                        let mut result = transform_patterns(input, &f, &suffix);
+                        let buses = &self.buses;
+                        let pattern_bus = |id: BusId| match &buses[id.index()] {
+                            BusState::Checked(read) if matches!(read.ty, Type::Pattern(_)) => {
+                                Some(read.clone())
+                            }
+                            _ => None,
+                        };
+                        let mut found = false;
+                        let mut result = transform_patterns(
+                            input.clone(),
+                            &f,
+                            &suffix,
+                            &pattern_bus,
+                            &mut found,
+                        );
+                        if !found {
+                            self.warn_transform_without_pattern(&input, step.span);
+                        }
                         result.span = span;
                         result
                     }
@@ -329,6 +346,32 @@ impl Checker<'_, '_> {
             }
             ExprKind::Call { func, args } => self.call(&func.name, func.span, args, None, span),
         }
+    }
+
+    /// `$` on a signal changes the patterns inside it; with none there, the
+    /// transform would be silently dropped, so say so.
+    fn warn_transform_without_pattern(&mut self, input: &TExpr, step: Span) {
+        let hint = if let TKind::Bus(id) = input.kind {
+            if matches!(self.buses[id.index()], BusState::InProgress) {
+                "a bus read in its own definition is its previous sample, a signal: \
+                 transform a pattern inside the definition instead"
+            } else {
+                "a signal bus is one shared signal, and `$` does not reach into it: \
+                 transform the pattern inside the bus's definition"
+            }
+        } else {
+            "`$` changes the patterns inside a signal (`saw \"55 110\" $ fast 2`); \
+             this one has none"
+        };
+        self.diagnostics.push(
+            Diagnostic::warning(
+                codes::TRANSFORM_WITHOUT_PATTERN,
+                "this transform changes nothing: there is no pattern in its input",
+            )
+            .at(input.span, "a signal with no pattern in it")
+            .at(step, "has nothing to transform")
+            .with_hint(hint),
+        );
     }
 
     /// Reports pattern-evaluation errors, except unknown names, which
@@ -894,14 +937,29 @@ fn classify(pattern: &Pattern<Value>) -> PatternType {
     kind
 }
 
-/// Applies a `$` transform to every pattern inside a signal expression (not
-/// through buses: a bus is one shared signal).
-fn transform_patterns(t: TExpr, f: &Transform, suffix: &str) -> TExpr {
-    let recurse = |t: Box<TExpr>| Box::new(transform_patterns(*t, f, suffix));
+/// Applies a `$` transform to every pattern inside a signal expression,
+/// including patterns read from pattern buses (`saw ~notes $ fast 2`), but
+/// not signal buses: a signal bus is one shared signal. Sets `found` when
+/// there was a pattern to change.
+fn transform_patterns(
+    t: TExpr,
+    f: &Transform,
+    suffix: &str,
+    pattern_bus: &dyn Fn(BusId) -> Option<TExpr>,
+    found: &mut bool,
+) -> TExpr {
+    let mut recurse = |t: TExpr| transform_patterns(t, f, suffix, pattern_bus, found);
     let kind = match t.kind {
-        TKind::Pattern { pattern, text } => TKind::Pattern {
-            pattern: f(pattern),
-            text: format!("{text}{suffix}"),
+        TKind::Pattern { pattern, text } => {
+            *found = true;
+            TKind::Pattern {
+                pattern: f(pattern),
+                text: format!("{text}{suffix}"),
+            }
+        }
+        TKind::Bus(id) => match pattern_bus(id) {
+            Some(read) => recurse(read).kind,
+            None => TKind::Bus(id),
         },
         TKind::Node {
             spec,
@@ -909,28 +967,20 @@ fn transform_patterns(t: TExpr, f: &Transform, suffix: &str) -> TExpr {
             params,
         } => TKind::Node {
             spec,
-            input: input.map(recurse),
-            params: params
-                .into_iter()
-                .map(|p| p.map(|p| transform_patterns(p, f, suffix)))
-                .collect(),
+            input: input.map(|i| Box::new(recurse(*i))),
+            params: params.into_iter().map(|p| p.map(&mut recurse)).collect(),
         },
         TKind::Binary { op, lhs, rhs } => TKind::Binary {
             op,
-            lhs: recurse(lhs),
-            rhs: recurse(rhs),
+            lhs: Box::new(recurse(*lhs)),
+            rhs: Box::new(recurse(*rhs)),
         },
-        TKind::Neg(inner) => TKind::Neg(recurse(inner)),
+        TKind::Neg(inner) => TKind::Neg(Box::new(recurse(*inner))),
         TKind::Apply { input, processor } => TKind::Apply {
-            input: recurse(input),
+            input: Box::new(recurse(*input)),
             processor,
         },
-        TKind::Mix(items) => TKind::Mix(
-            items
-                .into_iter()
-                .map(|i| transform_patterns(i, f, suffix))
-                .collect(),
-        ),
+        TKind::Mix(items) => TKind::Mix(items.into_iter().map(recurse).collect()),
         other => other,
     };
     TExpr { kind, ..t }

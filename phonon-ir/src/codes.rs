@@ -36,6 +36,9 @@ pub const PATTERN_CYCLE: &str = "E0113";
 pub const NOT_A_PATTERN: &str = "E0114";
 /// A defined bus that nothing reads (a warning).
 pub const UNUSED_BUS: &str = "E0115";
+/// A `$` transform on a signal with no pattern inside (a signal bus, a
+/// feedback read, a plain oscillator): it would change nothing (a warning).
+pub const TRANSFORM_WITHOUT_PATTERN: &str = "E0116";
 
 /// Every code with a one-line description, in order.
 pub const ALL: &[(&str, &str)] = &[
@@ -57,6 +60,10 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (NOT_A_PATTERN, "a signal where a pattern is needed"),
     (UNUSED_BUS, "bus defined but never used"),
+    (
+        TRANSFORM_WITHOUT_PATTERN,
+        "pattern transform on a signal with no pattern in it",
+    ),
 ];
 
 #[cfg(test)]

@@ -169,3 +169,32 @@ fn every_code_is_unique() {
     codes.dedup();
     assert_eq!(codes.len(), phonon_ir::codes::ALL.len());
 }
+
+/// The codes of every warning `source` gets.
+fn warning_codes(source: &str) -> Vec<&'static str> {
+    let parsed = phonon_syntax::parse(source);
+    phonon_ir::check(&parsed.program)
+        .into_iter()
+        .filter(|d| !d.is_error())
+        .map(|d| d.code)
+        .collect()
+}
+
+#[test]
+fn a_transform_that_reaches_no_pattern_is_a_warning_and_one_that_does_is_not() {
+    for dropped in [
+        "~p: sine 3 + (~p $ fast 2) * 0.5\nout: ~p\n",
+        "~a: sine 3 # lpf 300 0.5\nout: ~a $ fast 2\n",
+        "out: sine 3 $ fast 2\n",
+    ] {
+        assert_eq!(warning_codes(dropped), ["E0116"], "{dropped}");
+    }
+    for applied in [
+        "out: saw \"55 110\" $ fast 2\n",
+        "~n: \"55 110\"\nout: saw ~n $ fast 2\n",
+        "out: saw 55 # lpf \"300 900\" 0.5 $ fast 2\n",
+        "out: s \"bd sn\" $ fast 2\n",
+    ] {
+        assert_eq!(warning_codes(applied), Vec::<&str>::new(), "{applied}");
+    }
+}
