@@ -494,6 +494,9 @@ pub fn unknown_function(name: &str, span: Span, extra: &[&'static str]) -> Diagn
         format!("unknown function `{name}`"),
     )
     .at(span, "no node, transform or parameter has this name");
+    if let Some(hint) = parameter_of_node_hint(name) {
+        return d.with_hint(hint);
+    }
     if let Some(near) = suggest_name(
         name,
         crate::resolve_names::known_function_names().chain(extra.iter().copied()),
@@ -501,6 +504,28 @@ pub fn unknown_function(name: &str, span: Span, extra: &[&'static str]) -> Diagn
         d = d.with_hint(format!("did you mean `{near}`?"));
     }
     d
+}
+
+/// For a node parameter used as a function (`# room 0.3`, as SuperDirt
+/// spells it), which nodes take it and how to write it.
+fn parameter_of_node_hint(name: &str) -> Option<String> {
+    let nodes: Vec<&crate::dsp::spec::NodeSpec> = crate::dsp::spec::all()
+        .iter()
+        .filter(|spec| spec.param_index(name).is_some())
+        .collect();
+    let first = nodes.first()?;
+    let param = &first.params[first.param_index(name)?];
+    let names: Vec<String> = nodes
+        .iter()
+        .take(4)
+        .map(|n| format!("`{}`", n.name))
+        .collect();
+    Some(format!(
+        "`{name}` is a parameter of {}, not a function: write `# {} :{} 0.5` (or its value in position)",
+        names.join(", "),
+        first.name,
+        param.name
+    ))
 }
 
 fn positional_args(args: &[Arg]) -> Eval<Vec<&Expr>> {

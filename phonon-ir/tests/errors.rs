@@ -198,3 +198,14 @@ fn a_transform_that_reaches_no_pattern_is_a_warning_and_one_that_does_is_not() {
         assert_eq!(warning_codes(applied), Vec::<&str>::new(), "{applied}");
     }
 }
+
+#[test]
+fn a_node_parameter_used_as_a_function_names_its_node() {
+    let (code, _, at, hint) = only_error("out: s \"bd sn\" # room 0.3\n");
+    assert_eq!(code, "E0101");
+    assert_eq!(at, (1, 18));
+    assert_eq!(
+        hint,
+        "`room` is a parameter of `reverb`, not a function: write `# reverb :room 0.5` (or its value in position)"
+    );
+}
