@@ -24,10 +24,10 @@
 use crate::emit::{buffer_flags, Emit};
 use crate::nodes::NodeState;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::types::{F32, F32X4, I32, I64};
+use cranelift_codegen::ir::types::{F32, F32X4, F64, I32, I64};
 use cranelift_codegen::ir::{BlockArg, InstBuilder, Value};
 use phonon_ir::dsp::{delay, NodeKind};
-use std::f32::consts::{FRAC_2_PI, TAU};
+use std::f32::consts::TAU;
 
 /// `reverb::COMB_TUNING`: Freeverb's comb lengths at 44.1 kHz.
 const COMB_TUNING: [usize; 8] = [1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617];
@@ -243,64 +243,92 @@ fn clear_failed_lanes(e: &mut Emit, keep: Value, first: i32, slots: usize) {
     e.b.switch_to_block(after);
 }
 
-/// `sin(t)` for `t` in `-50..50`, within about 1e-7 of the exact sine of
-/// the `f32` argument. The chorus's reference rounds its argument to `f32`
-/// radians and takes `f32::sin`; a voice's read position moves by
-/// `0.005 s * rate` samples per unit of sine, so the sine is computed from
-/// the same rounded radians, and closer than `Emit::sin_turns` (2.5e-7).
+/// `f32::sin(t)`, computed in `f64` and rounded once, so that it agrees
+/// with the reference's (nearly correctly rounded) `sinf` to the last bit
+/// on all but rare halfway cases. The chorus needs that: a voice's read
+/// position moves by `0.005 s * rate` samples per unit of sine, and in a
+/// feedback loop through a chorus a last-bit difference grows.
 ///
-/// Cody-Waite reduction to `r` in `-π/4..π/4` by quarter turns
-/// (`π/2 = P1 + P2 + P3`, `P1` with 8 significant bits so that `q * P1` is
-/// exact for the small `q` here), then the Taylor polynomial of the sine
-/// (to degree 9) or the cosine (to degree 10) of `r` by quadrant; their
-/// truncation errors on `π/4` are below 2e-9.
+/// Per lane: Cody-Waite reduction by quarter turns (`π/2` as fdlibm's
+/// 33-bit head plus tail; `q * head` is exact for the `|q| <= 8` of the
+/// chorus's arguments, which stay below 11 radians), then the Taylor
+/// polynomial of the sine (to degree 13) or the cosine (to degree 14) of
+/// `r` in `-π/4..π/4` by quadrant; truncation errors below 3e-14.
 fn sin_radians(e: &mut Emit, t: Value) -> Value {
-    const P1: f32 = 1.570_312_5;
-    const P2: f32 = 4.837_513e-4;
-    const P3: f32 = 7.549_79e-8;
-    let scaled = e.mul_const(t, FRAC_2_PI);
-    let q = e.b.ins().nearest(scaled);
-    let minus_q = e.neg(q);
-    let r = e.fma_const(minus_q, P1, t);
-    let r = e.fma_const(minus_q, P2, r);
-    let r = e.fma_const(minus_q, P3, r);
-    let s = e.mul(r, r);
-    let horner = |e: &mut Emit, coefficients: &[f32]| {
-        let mut acc = e.splat(coefficients[coefficients.len() - 1]);
+    if e.lanes == 1 {
+        return sin_lane(e, t);
+    }
+    let first = e.b.ins().extractlane(t, 0);
+    let first = sin_lane(e, first);
+    let mut vector = e.b.ins().scalar_to_vector(F32X4, first);
+    for lane in 1..e.lanes as u8 {
+        let scalar = e.b.ins().extractlane(t, lane);
+        let sine = sin_lane(e, scalar);
+        vector = e.b.ins().insertlane(vector, sine, lane);
+    }
+    vector
+}
+
+/// [`sin_radians`] of one `f32`.
+fn sin_lane(e: &mut Emit, t: Value) -> Value {
+    const HEAD: f64 = 1.570_796_326_734_125_6;
+    const TAIL: f64 = 6.077_100_506_506_192e-11;
+    let b = &mut e.b;
+    let t = b.ins().fpromote(F64, t);
+    let two_over_pi = b.ins().f64const(std::f64::consts::FRAC_2_PI);
+    let scaled = b.ins().fmul(t, two_over_pi);
+    let q = b.ins().nearest(scaled);
+    let head = b.ins().f64const(HEAD);
+    let tail = b.ins().f64const(TAIL);
+    let q_head = b.ins().fmul(q, head);
+    let r = b.ins().fsub(t, q_head);
+    let q_tail = b.ins().fmul(q, tail);
+    let r = b.ins().fsub(r, q_tail);
+    let s = b.ins().fmul(r, r);
+    let mut horner = |coefficients: &[f64]| {
+        let mut acc = b.ins().f64const(coefficients[coefficients.len() - 1]);
         for &c in coefficients[..coefficients.len() - 1].iter().rev() {
-            let c = e.splat(c);
-            acc = e.fma(acc, s, c);
+            let c = b.ins().f64const(c);
+            let scaled = b.ins().fmul(acc, s);
+            acc = b.ins().fadd(scaled, c);
         }
         acc
     };
-    let odd = horner(
-        e,
-        &[1.0, -1.0 / 6.0, 1.0 / 120.0, -1.0 / 5040.0, 1.0 / 362_880.0],
-    );
-    let sine = e.mul(r, odd);
-    let cosine = horner(
-        e,
-        &[
-            1.0,
-            -0.5,
-            1.0 / 24.0,
-            -1.0 / 720.0,
-            1.0 / 40_320.0,
-            -1.0 / 3_628_800.0,
-        ],
-    );
-    // The quadrant q mod 4 picks sin, cos, -sin, -cos of r.
-    let quarter = e.mul_const(q, 0.25);
-    let turns = e.b.ins().floor(quarter);
-    let quadrant = e.fma_const(turns, -4.0, q);
-    let half = e.mul_const(quadrant, 0.5);
-    let pairs = e.b.ins().floor(half);
-    let odd_quadrant = e.fma_const(pairs, -2.0, quadrant);
-    let use_cosine = e.compare_const(FloatCC::Equal, odd_quadrant, 1.0);
-    let value = e.select(use_cosine, cosine, sine);
-    let negated = e.neg(value);
-    let lower_half = e.compare_const(FloatCC::GreaterThanOrEqual, quadrant, 2.0);
-    e.select(lower_half, negated, value)
+    let mut factorial = 1.0;
+    let mut odd = Vec::new();
+    let mut even = Vec::new();
+    for n in 0..15 {
+        if n > 0 {
+            factorial *= f64::from(n);
+        }
+        let sign = if (n / 2) % 2 == 0 { 1.0 } else { -1.0 };
+        if n % 2 == 0 {
+            even.push(sign / factorial);
+        } else {
+            odd.push(sign / factorial);
+        }
+    }
+    let odd = horner(&odd);
+    let cosine = horner(&even);
+    let sine = b.ins().fmul(r, odd);
+    // q mod 4 picks sin, cos, -sin, -cos of r.
+    let quarter = b.ins().f64const(0.25);
+    let turns = b.ins().fmul(q, quarter);
+    let turns = b.ins().floor(turns);
+    let four = b.ins().f64const(4.0);
+    let whole_turns = b.ins().fmul(turns, four);
+    let quadrant = b.ins().fsub(q, whole_turns);
+    let one = b.ins().f64const(1.0);
+    let three = b.ins().f64const(3.0);
+    let two = b.ins().f64const(2.0);
+    let is_one = b.ins().fcmp(FloatCC::Equal, quadrant, one);
+    let is_three = b.ins().fcmp(FloatCC::Equal, quadrant, three);
+    let use_cosine = b.ins().bor(is_one, is_three);
+    let value = b.ins().select(use_cosine, cosine, sine);
+    let negated = b.ins().fneg(value);
+    let lower_half = b.ins().fcmp(FloatCC::GreaterThanOrEqual, quadrant, two);
+    let value = b.ins().select(lower_half, negated, value);
+    b.ins().fdemote(F32, value)
 }
 
 /// `delay::Delay::tick`. Slots: the write counter, then the line.
