@@ -389,7 +389,7 @@ impl StatePlan {
                 .collect();
             let slots = per_lane[0].len();
             let memory = match &lanes[0].roles[position] {
-                Role::Compute { op, .. } => nodes::memory_slots(op),
+                Role::Compute { op, .. } => nodes::memory_slots(op, options.rate),
                 _ => 0,
             };
             in_memory.extend((0..slots).map(|slot| slot + memory >= slots));

@@ -11,6 +11,7 @@
 
 #[allow(unsafe_code)]
 pub mod call;
+mod delay_lines;
 mod emit;
 pub mod kernel;
 pub mod lanes;

@@ -5,6 +5,7 @@
 //! `tests/nodes.rs` hold the two together. Not the loop around the nodes
 //! (see `kernel`).
 
+use crate::delay_lines;
 use crate::emit::Emit;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{InstBuilder, Value};
@@ -16,10 +17,7 @@ use phonon_ir::graph::Op;
 pub fn supports(op: &Op) -> bool {
     use NodeKind as K;
     match op {
-        Op::Dsp(kind) => !matches!(
-            kind,
-            K::Adsr | K::Ad | K::Ar | K::Delay | K::Reverb | K::Chorus | K::Compressor | K::Pan
-        ),
+        Op::Dsp(kind) => !matches!(kind, K::Adsr | K::Ad | K::Ar | K::Compressor | K::Pan),
         _ => true,
     }
 }
@@ -51,6 +49,7 @@ pub fn initial_state(op: &Op, rate: f32, seed: u64) -> Vec<f32> {
             K::Bitcrush => vec![0.0, 0.0],
             // last output, and 1 once there is one
             K::Lag => vec![0.0, 0.0],
+            K::Delay | K::Reverb | K::Chorus => delay_lines::initial_state(*kind, rate),
             _ => Vec::new(),
         },
         _ => Vec::new(),
@@ -60,11 +59,14 @@ pub fn initial_state(op: &Op, rate: f32, seed: u64) -> Vec<f32> {
 /// How many of an operation's last state slots live in memory instead of
 /// registers: values read every sample but written rarely (the SVF's glide
 /// steps, set once per control period), which would otherwise hold a vector
-/// register through the whole loop.
-pub fn memory_slots(op: &Op) -> usize {
+/// register through the whole loop, and delay lines (see `delay_lines`).
+pub fn memory_slots(op: &Op, rate: f32) -> usize {
     use NodeKind as K;
     match op {
         Op::Dsp(K::Lpf | K::Hpf | K::Bpf | K::Notch | K::Rlpf | K::Rhpf) => 2,
+        Op::Dsp(kind @ (K::Delay | K::Reverb | K::Chorus)) => {
+            delay_lines::memory_slots(*kind, rate)
+        }
         _ => 0,
     }
 }
@@ -173,9 +175,10 @@ fn dsp(
             let hz = e.mul_const(ratio, 440.0);
             e.finite_or_zero(hz)
         }
-        K::Adsr | K::Ad | K::Ar | K::Delay | K::Reverb | K::Chorus | K::Compressor | K::Pan => {
-            return None
-        }
+        K::Delay => delay_lines::delay(e, args, node_state, rate),
+        K::Reverb => delay_lines::reverb(e, args, node_state, rate),
+        K::Chorus => delay_lines::chorus(e, args, node_state, rate),
+        K::Adsr | K::Ad | K::Ar | K::Compressor | K::Pan => return None,
     };
     Some(value)
 }

@@ -207,7 +207,7 @@ o6: pulse 110 0.3 # notch 900 2 * (~lfo * 0.5 + 0.5)
 
     #[test]
     fn a_node_without_code_generation_is_reported() {
-        let parsed = phonon_syntax::parse("out: saw 110 # reverb 0.5 0.5 0.3\n");
+        let parsed = phonon_syntax::parse("out: saw 110 # compressor -20 4 0.01 0.1\n");
         let staged = phonon_ir::compile(&parsed.program).staged.unwrap();
         assert!(matches!(
             JitEngine::new(&staged, 44_100, 64),

@@ -3,7 +3,7 @@
 //! `phonon emit-ir`'s stages.
 
 use phonon_ir::dsp::{self, NodeKind};
-use phonon_tests::{ph_files, phonon, shared_dir, stderr, stdout, temp_dir};
+use phonon_tests::{ph_files, phonon, shared_dir, stderr, stdout, temp_dir, workspace_root};
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
 use std::path::Path;
@@ -488,6 +488,12 @@ fn jit_and_interpreter_renders_agree() {
             )
         })
         .collect();
+    let reverb16 = workspace_root().join("phonon-runtime/benches/programs/reverb16.ph");
+    programs.push((
+        reverb16.display().to_string(),
+        std::fs::read_to_string(&reverb16).unwrap(),
+        1e-4,
+    ));
     for (source, tolerance) in [
         (
             "out: saw (sine 3 * 400 + 500) # lpf (sine 0.7 * 3000 + 3100) 0.7 * 0.2",
@@ -514,6 +520,28 @@ fn jit_and_interpreter_renders_agree() {
         // compiled node between, were silent on the JIT.
         ("out: s \"bd*4\"", 1e-4),
         ("o1: s \"bd sn\" # pan \"-1 1\"\no2: 0.1", 1e-4),
+        // Delay lines with every parameter modulated at audio rate, and
+        // feedback cycles through them. The delay and the reverb compute
+        // exactly what their references do, but they and the chorus
+        // amplify differences upstream: a delay time in seconds is
+        // multiplied by the rate (so `sine`'s 2.5e-7 approximation error at
+        // a depth of 0.1 s moves the read by 1e-3 samples), a chorus rate is
+        // integrated into its LFO phase, and a loop near unity gain grows
+        // the chorus's last-bit LFO differences (see `delay_lines`). So the
+        // modulation is shallow where it is sensitive, and the
+        // high-gain loop holds the delay and reverb only.
+        (
+            "out: saw 500 # chorus (saw 0.3 * 5 + 6) (tri 5) 0.8 # delay (tri 2 * 0.002 + 0.01) (sine 7 * 0.6 + 0.5) 0.5 # reverb (sine 50 * 0.5 + 0.5) (sine 3) (sine 40) * 0.2",
+            1e-4,
+        ),
+        (
+            "~fb: (s \"bd*2 cp\" + ~fb * 0.7) # delay 0 0.99 1 # reverb 1 0 1\nout: ~fb * 0.3",
+            1e-4,
+        ),
+        (
+            "~fb: (s \"bd*2 cp\" + ~fb * 0.5) # chorus 3 0.5 0.5 # reverb 0.5 0.5 0.3\nout: ~fb * 0.3",
+            1e-4,
+        ),
     ] {
         programs.push((source.to_string(), source.to_string(), tolerance));
     }
@@ -537,5 +565,38 @@ fn jit_and_interpreter_renders_agree() {
             worst <= tolerance,
             "{name}: JIT and interpreter differ by {worst} (tolerance {tolerance})"
         );
+    }
+}
+
+/// The workloads with delay lines, which the JIT once handed to the
+/// interpreter, now run as native code.
+#[test]
+fn programs_with_delay_lines_run_as_native_code() {
+    let workloads = shared_dir().join("workloads");
+    for path in [
+        workloads.join("stress16.ph"),
+        workloads.join("chain4.ph"),
+        workloads.join("feedback.ph"),
+        workspace_root().join("phonon-runtime/benches/programs/reverb16.ph"),
+    ] {
+        let dir = temp_dir();
+        let file = path.display().to_string();
+        let output = phonon(
+            dir.path(),
+            &[
+                "render",
+                &file,
+                "-o",
+                "out.wav",
+                "--seconds",
+                "0.1",
+                "--engine",
+                "jit",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        let said = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(!said.contains("interpreter"), "{file}: {said}");
+        assert!(said.contains("jit"), "{file}: {said}");
     }
 }
