@@ -197,7 +197,9 @@ fn wrap_phase(e: &mut Emit, advanced: Value) -> Value {
 /// `osc::Sine`.
 fn sine(e: &mut Emit, freq: Value, state: &[Variable], rate: f32) -> Value {
     let phase = e.b.use_var(state[0]);
-    let y = e.sin_turns(phase);
+    // `TAU * phase` rounded to f32 first, as the reference does.
+    let radians = e.mul_const(phase, std::f32::consts::TAU);
+    let y = e.sin_radians(radians);
     let dt = phase_step(e, freq, rate);
     let advanced = e.add(phase, dt);
     let next = wrap_phase(e, advanced);
@@ -353,16 +355,15 @@ fn blep_osc(e: &mut Emit, freq: Value, shape: Shape, state: &[Variable], rate: f
     let next_phase = wrap_phase(e, advanced);
 
     // Pop: the sample finished two steps ago leaves; the line moves on.
-    let out = slots[0];
-    let finite = e.is_finite(out);
-    let out = e.select(finite, out, zero);
-    let next_phase = e.select(finite, next_phase, zero);
+    // The reference resets on a non-finite output, which cannot happen
+    // here: the naive value is within ±1, `dt` and the width are clamped,
+    // `since` is clamped to 0..1 (a NaN reads as 0), so every residual and
+    // height is bounded and the line stays finite.
     e.b.def_var(state[0], next_phase);
     for (i, &slot) in slots[1..].iter().enumerate() {
-        let kept = e.select(finite, slot, zero);
-        e.b.def_var(state[1 + i], kept);
+        e.b.def_var(state[1 + i], slot);
     }
-    out
+    slots[0]
 }
 
 /// `osc::blep_residual` at `x - 2, x - 1, x, x + 1` for `x` in `0..=1`: one
@@ -502,8 +503,11 @@ fn svf_tick(
     if let Some(is_first) = clock.control {
         let top = svf::MAX_CUTOFF.min(0.45 * rate);
         let fc = e.clamp_finite(cutoff, svf::MIN_CUTOFF, top);
-        let turns = e.mul_const(fc, 1.0 / rate);
-        let target_g = e.tan_half_turns(turns);
+        // `PI * fc / rate`, rounded step by step as the reference does.
+        let pi_fc = e.mul_const(fc, std::f32::consts::PI);
+        let rate = e.splat(rate);
+        let radians = e.div(pi_fc, rate);
+        let target_g = e.tan_radians(radians);
         let q = e.clamp_finite(q, svf::MIN_Q, svf::MAX_Q);
         let one = e.splat(1.0);
         let target_k = e.div(one, q);
@@ -567,11 +571,12 @@ fn svf_tick(
             e.sub(notch, v2)
         }
     };
-    let finite_y = e.is_finite(y);
-    let finite_1 = e.is_finite(next_ic1);
-    let finite_2 = e.is_finite(next_ic2);
-    let finite = e.and_masks(finite_y, finite_1);
-    let finite = e.and_masks(finite, finite_2);
+    // `v - v` is 0 for a finite `v` and NaN otherwise, and a NaN survives
+    // the sum: one ordered compare tests all three.
+    let [probe_y, probe_1, probe_2] = [y, next_ic1, next_ic2].map(|v| e.sub(v, v));
+    let probe = e.add(probe_y, probe_1);
+    let probe = e.add(probe, probe_2);
+    let finite = e.compare(FloatCC::Ordered, probe, probe);
     let zero = e.splat(0.0);
     let next_ic1 = e.select(finite, next_ic1, zero);
     let next_ic2 = e.select(finite, next_ic2, zero);
