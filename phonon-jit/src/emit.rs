@@ -9,13 +9,14 @@
 //!   then the odd Taylor polynomial of degree 11 on `[-π/2, π/2]`, whose
 //!   truncation error is below `(π/2)^13 / 13! ≈ 6e-8`; with `f32` rounding
 //!   the result is within 2.5e-7 of the true sine.
-//! - [`Emit::sin_cos_radians`] (`sin t`, `cos t`): computed in `f64` and
-//!   rounded once, so nodes that round their argument as the reference does
-//!   (`sine`: `TAU * phase`; the SVF: `PI * fc / rate`) agree with its `f32`
-//!   `sin`/`tan` but for rare one-ulp near-ties; [`Emit::tan_radians`]
-//!   divides them in `f64` and rounds once, likewise. This matters: an oscillator whose frequency follows a
-//!   `sine` integrates any bias in it into phase drift, which a saw's jump
-//!   then turns into a visible difference.
+//! - [`Emit::sin_radians`] (`sin t`) and [`Emit::tan_radians`] (`tan t`):
+//!   computed in `f64` (reduction by `π` or `π/2`, Taylor polynomials with
+//!   truncation below 3e-14) and rounded once, so nodes that round their
+//!   argument as the reference does (`sine`: `TAU * phase`; the SVF:
+//!   `PI * fc / rate`) agree with its `f32` `sin`/`tan` but for rare one-ulp
+//!   near-ties. This matters: an oscillator whose frequency follows a
+//!   `sine` integrates any bias in the sine into phase drift, which a saw's
+//!   jumps then turn into a visible difference.
 //! - [`Emit::exp2`]: `2^round(x)` built from the exponent bits times the
 //!   degree-6 Taylor polynomial of `e^(f ln 2)` for `f` in `-0.5..0.5`:
 //!   relative error below 3e-7 for an exact argument, and exact at integers
@@ -278,6 +279,17 @@ impl<'a, 'b> Emit<'a, 'b> {
         }
     }
 
+    /// Per lane: `mask ? x : 0`, as one `and` with the mask.
+    pub fn keep_where(&mut self, mask: Value, x: Value) -> Value {
+        if self.lanes == 1 {
+            let zero = self.splat(0.0);
+            self.b.ins().select(mask, x, zero)
+        } else {
+            let mask = self.b.ins().bitcast(F32X4, bitcast_flags(), mask);
+            self.b.ins().band(x, mask)
+        }
+    }
+
     /// True where the lane is neither NaN nor infinite.
     pub fn is_finite(&mut self, x: Value) -> Value {
         let magnitude = self.abs(x);
@@ -362,24 +374,11 @@ impl<'a, 'b> Emit<'a, 'b> {
         self.mul(t, odd)
     }
 
-    /// `sin(t)` and `cos(t)` for `t` in radians (`|t|` below about 1e6),
-    /// computed in `f64` and rounded once, so correctly rounded but for
-    /// rare near-ties: given the argument the reference node rounds to
-    /// `f32` the same way, they equal its `f32` `sin`/`cos` almost always
-    /// and differ by an ulp otherwise, without bias. Reduction by `π/2` in
+    /// `sin(t)` and `cos(t)` of one `f64` or `f64x2` `t` in radians (`|t|`
+    /// below about 1e6), accurate far beyond `f32`. Reduction by `π/2` in
     /// two parts (fdlibm's `pio2_1`, `pio2_1t`: `n * pio2_1` is exact), then
     /// the Taylor polynomials to degree 13 and 14 on `[-π/4, π/4]`
     /// (truncation below 3e-14), picked and signed by quadrant.
-    pub fn sin_cos_radians(&mut self, t: Value) -> (Value, Value) {
-        let halves = self.to_f64_halves(t);
-        let (sines, cosines): (Vec<Value>, Vec<Value>) = halves
-            .into_iter()
-            .map(|half| self.sin_cos_f64(half))
-            .unzip();
-        (self.from_f64_halves(&sines), self.from_f64_halves(&cosines))
-    }
-
-    /// [`Emit::sin_cos_radians`] on one `f64` or `f64x2`.
     fn sin_cos_f64(&mut self, t: Value) -> (Value, Value) {
         const PIO2_1: f64 = 1.570_796_326_734_125_614_17;
         const PIO2_1T: f64 = 6.077_100_506_506_192_249_32e-11;
@@ -485,7 +484,7 @@ impl<'a, 'b> Emit<'a, 'b> {
     }
 
     /// `sin(t)`, `t` in radians (`|t|` below about 1e6), computed in `f64`
-    /// and rounded once like [`Emit::sin_cos_radians`], more cheaply: the
+    /// and rounded once like `sin_cos_f64`, more cheaply: the
     /// reduction is by `π` (`sin t = (-1)^n sin(t - nπ)`) and one Taylor
     /// polynomial to degree 17 covers `[-π/2, π/2]` (truncation below 3e-14).
     pub fn sin_radians(&mut self, t: Value) -> Value {
@@ -519,7 +518,7 @@ impl<'a, 'b> Emit<'a, 'b> {
     }
 
     /// `tan(t)` for `t` in `0..=0.45π` (the SVF's prewarp): the ratio of
-    /// the `f64` sine and cosine of [`Emit::sin_cos_radians`], rounded once.
+    /// the `f64` sine and cosine of `sin_cos_f64`, rounded once.
     pub fn tan_radians(&mut self, t: Value) -> Value {
         let halves = self.to_f64_halves(t);
         let ratios: Vec<Value> = halves

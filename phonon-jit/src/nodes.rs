@@ -545,44 +545,71 @@ fn svf_tick(
     let a1 = e.div(one, denominator);
     let a2 = e.mul(g, a1);
     let a3 = e.mul(g, a2);
-    let v3 = e.sub(x, ic2);
-    let a2v3 = e.mul(a2, v3);
-    let v1 = e.fma(a1, ic1, a2v3);
-    let a3v3 = e.mul(a3, v3);
-    let acc = e.fma(a2, ic1, a3v3);
-    let v2 = e.add(ic2, acc);
-    let minus_ic1 = e.neg(ic1);
-    let next_ic1 = e.fma_const(v1, 2.0, minus_ic1);
-    let next_ic1 = e.flush_denormal(next_ic1);
-    let minus_ic2 = e.neg(ic2);
-    let next_ic2 = e.fma_const(v2, 2.0, minus_ic2);
-    let next_ic2 = e.flush_denormal(next_ic2);
+    // The state-space form of `svf::Svf::tick`: every coefficient is off
+    // the loop-carried chain, which is one multiply-add deep per state.
+    let b1 = e.add(a2, a2);
+    let b2 = e.add(a3, a3);
+    let minus_one = e.splat(-1.0);
+    let a11 = e.fma_const(a1, 2.0, minus_one);
+    let minus_b1 = e.neg(b1);
+    let a22 = e.sub(one, b2);
+    let b1x = e.mul(b1, x);
+    let from_ic2 = e.fma(minus_b1, ic2, b1x);
+    let next_ic1 = e.fma(a11, ic1, from_ic2);
+    let b2x = e.mul(b2, x);
+    let from_ic2 = e.fma(a22, ic2, b2x);
+    let next_ic2 = e.fma(b1, ic1, from_ic2);
 
+    let band_v1 = |e: &mut Emit| {
+        let v3 = e.sub(x, ic2);
+        let a2v3 = e.mul(a2, v3);
+        e.fma(a1, ic1, a2v3)
+    };
+    let low_v2 = |e: &mut Emit| {
+        let one_minus_a3 = e.sub(one, a3);
+        let a3x = e.mul(a3, x);
+        let from_ic2 = e.fma(one_minus_a3, ic2, a3x);
+        e.fma(a2, ic1, from_ic2)
+    };
     let y = match mode {
-        svf::FilterMode::Lowpass => v2,
-        svf::FilterMode::Bandpass => e.mul(k, v1),
+        svf::FilterMode::Lowpass => low_v2(e),
+        svf::FilterMode::Bandpass => {
+            let v1 = band_v1(e);
+            e.mul(k, v1)
+        }
         svf::FilterMode::Notch => {
+            let v1 = band_v1(e);
             let band = e.mul(k, v1);
             e.sub(x, band)
         }
         svf::FilterMode::Highpass => {
+            let v1 = band_v1(e);
             let band = e.mul(k, v1);
             let notch = e.sub(x, band);
+            let v2 = low_v2(e);
             e.sub(notch, v2)
         }
     };
-    // `v - v` is 0 for a finite `v` and NaN otherwise, and a NaN survives
-    // the sum: one ordered compare tests all three.
-    let [probe_y, probe_1, probe_2] = [y, next_ic1, next_ic2].map(|v| e.sub(v, v));
-    let probe = e.add(probe_y, probe_1);
-    let probe = e.add(probe, probe_2);
-    let finite = e.compare(FloatCC::Ordered, probe, probe);
-    let zero = e.splat(0.0);
-    let next_ic1 = e.select(finite, next_ic1, zero);
-    let next_ic2 = e.select(finite, next_ic2, zero);
+    // Flushing a denormal and clearing the state after a non-finite value
+    // become one mask per state: kept where it is neither tiny nor any of
+    // y, ic1, ic2 non-finite (a NaN is not tiny, so flushing first, as the
+    // reference does, changes nothing). Masks in parallel keep the chain
+    // short.
+    let magnitudes = [y, next_ic1, next_ic2].map(|v| e.abs(v));
+    let [finite_y, finite_1, finite_2] =
+        magnitudes.map(|m| e.compare_const(FloatCC::LessThan, m, f32::INFINITY));
+    let finite = e.and_masks(finite_y, finite_1);
+    let finite = e.and_masks(finite, finite_2);
+    let floor = phonon_ir::dsp::DENORMAL_FLOOR;
+    let normal_1 = e.compare_const(FloatCC::GreaterThanOrEqual, magnitudes[1], floor);
+    let normal_2 = e.compare_const(FloatCC::GreaterThanOrEqual, magnitudes[2], floor);
+    let keep_1 = e.and_masks(normal_1, finite);
+    let keep_2 = e.and_masks(normal_2, finite);
+    let next_ic1 = e.keep_where(keep_1, next_ic1);
+    let next_ic2 = e.keep_where(keep_2, next_ic2);
     e.b.def_var(ic1_var, next_ic1);
     e.b.def_var(ic2_var, next_ic2);
-    e.select(finite, y, zero)
+    e.keep_where(finite, y)
 }
 
 /// `Rust`'s `a.min(b)`: a NaN `b` yields `a`.
