@@ -68,23 +68,17 @@ impl ConstantPool {
         }
     }
 
-    /// The byte offset of an entry holding `values` (one per lane).
+    /// The byte offset of a new entry holding `values` (one per lane).
+    /// Every use gets its own entry: two loads of one address would be
+    /// merged into one value that then lives, and spills, between its uses.
     fn offset_of(&mut self, values: &[f32]) -> i32 {
-        let existing = self.values.chunks(self.lanes).position(|entry| {
-            entry
-                .iter()
-                .zip(values)
-                .all(|(a, b)| a.to_bits() == b.to_bits())
-        });
-        let index = existing.unwrap_or_else(|| {
-            self.values.extend_from_slice(values);
-            self.values.len() / self.lanes - 1
-        });
+        self.values.extend_from_slice(values);
+        let index = self.values.len() / self.lanes - 1;
         self.base + (index * self.lanes * 4) as i32
     }
 
-    /// The byte offset of an entry holding `value` as `f64` in every `f64`
-    /// lane: one `f64` for scalar code, an `f64x2` for packed code.
+    /// The byte offset of a new entry holding `value` as `f64` in every
+    /// `f64` lane: one `f64` for scalar code, an `f64x2` for packed code.
     fn offset_of_f64(&mut self, value: f64) -> i32 {
         let bits = value.to_bits();
         let halves = [
@@ -102,16 +96,8 @@ impl ConstantPool {
             let padding = stride - self.values.len() % stride;
             self.values.extend(std::iter::repeat_n(0.0, padding));
         }
-        let existing = self.values.chunks(stride).position(|chunk| {
-            chunk
-                .iter()
-                .zip(&entry)
-                .all(|(a, b)| a.to_bits() == b.to_bits())
-        });
-        let index = existing.unwrap_or_else(|| {
-            self.values.extend_from_slice(&entry);
-            self.values.len() / stride - 1
-        });
+        self.values.extend_from_slice(&entry);
+        let index = self.values.len() / stride - 1;
         self.base + (index * stride * 4) as i32
     }
 }
