@@ -9,9 +9,14 @@
 //!   then the odd Taylor polynomial of degree 11 on `[-π/2, π/2]`, whose
 //!   truncation error is below `(π/2)^13 / 13! ≈ 6e-8`; with `f32` rounding
 //!   the result is within 2.5e-7 of the true sine.
-//! - [`Emit::tan_half_turns`] (`tan(π w)` for `w` in `0..0.45`): the ratio of
-//!   two [`Emit::sin_turns`]; relative error below 2e-6 (the cosine is at
-//!   least 0.156 there).
+//! - [`Emit::sin_radians`] (`sin t`) and [`Emit::tan_radians`] (`tan t`):
+//!   computed in `f64` (reduction by `π` or `π/2`, Taylor polynomials with
+//!   truncation below 3e-14) and rounded once, so nodes that round their
+//!   argument as the reference does (`sine`: `TAU * phase`; the SVF:
+//!   `PI * fc / rate`) agree with its `f32` `sin`/`tan` but for rare one-ulp
+//!   near-ties. This matters: an oscillator whose frequency follows a
+//!   `sine` integrates any bias in the sine into phase drift, which a saw's
+//!   jumps then turn into a visible difference.
 //! - [`Emit::exp2`]: `2^round(x)` built from the exponent bits times the
 //!   degree-6 Taylor polynomial of `e^(f ln 2)` for `f` in `-0.5..0.5`:
 //!   relative error below 3e-7 for an exact argument, and exact at integers
@@ -21,8 +26,8 @@
 //!   [`Emit::exp2`]; absolute error below 3e-7 (tested on `-10..10`).
 
 use cranelift_codegen::ir::condcodes::FloatCC;
-use cranelift_codegen::ir::types::{F32, F32X4, I32, I32X4};
-use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::types::{F32, F32X4, F64, F64X2, I32, I32X4, I8X16};
+use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
 use std::f32::consts::{LN_2, LOG2_E, TAU};
 
@@ -63,25 +68,48 @@ impl ConstantPool {
         }
     }
 
-    /// The byte offset of an entry holding `values` (one per lane).
+    /// The byte offset of a new entry holding `values` (one per lane).
+    /// Every use gets its own entry: two loads of one address would be
+    /// merged into one value that then lives, and spills, between its uses.
     fn offset_of(&mut self, values: &[f32]) -> i32 {
-        let existing = self.values.chunks(self.lanes).position(|entry| {
-            entry
-                .iter()
-                .zip(values)
-                .all(|(a, b)| a.to_bits() == b.to_bits())
-        });
-        let index = existing.unwrap_or_else(|| {
-            self.values.extend_from_slice(values);
-            self.values.len() / self.lanes - 1
-        });
+        self.values.extend_from_slice(values);
+        let index = self.values.len() / self.lanes - 1;
         self.base + (index * self.lanes * 4) as i32
+    }
+
+    /// The byte offset of a new entry holding `value` as `f64` in every
+    /// `f64` lane: one `f64` for scalar code, an `f64x2` for packed code.
+    fn offset_of_f64(&mut self, value: f64) -> i32 {
+        let bits = value.to_bits();
+        let halves = [
+            f32::from_bits(bits as u32),
+            f32::from_bits((bits >> 32) as u32),
+        ];
+        let entry: Vec<f32> = halves
+            .iter()
+            .copied()
+            .cycle()
+            .take(self.lanes.max(2))
+            .collect();
+        let stride = entry.len();
+        if self.values.len() % stride != 0 {
+            let padding = stride - self.values.len() % stride;
+            self.values.extend(std::iter::repeat_n(0.0, padding));
+        }
+        self.values.extend_from_slice(&entry);
+        let index = self.values.len() / stride - 1;
+        self.base + (index * stride * 4) as i32
     }
 }
 
 /// Flags for loads and stores of buffers the caller vouches for (see `call`).
 pub(crate) fn buffer_flags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
+}
+
+/// `k!` as `f64`, for Taylor coefficients.
+fn factorial(k: u32) -> f64 {
+    (1..=k).map(f64::from).product()
 }
 
 /// Lane-changing bitcasts between vector types need an explicit byte order.
@@ -157,12 +185,17 @@ impl<'a, 'b> Emit<'a, 'b> {
         self.b.ins().fdiv(a, b)
     }
 
+    /// `-a`: the sign bit flipped with a mask from the pool (Cranelift's
+    /// own `fneg` builds the mask in two instructions every time).
     pub fn neg(&mut self, a: Value) -> Value {
-        self.b.ins().fneg(a)
+        let mask = self.splat(f32::from_bits(0x8000_0000));
+        self.b.ins().bxor(a, mask)
     }
 
+    /// `|a|`: the sign bit cleared with a mask from the pool (as `neg`).
     pub fn abs(&mut self, a: Value) -> Value {
-        self.b.ins().fabs(a)
+        let mask = self.splat(f32::from_bits(0x7fff_ffff));
+        self.b.ins().band(a, mask)
     }
 
     pub fn min(&mut self, a: Value, b: Value) -> Value {
@@ -229,6 +262,17 @@ impl<'a, 'b> Emit<'a, 'b> {
         } else {
             let mask = self.b.ins().bitcast(F32X4, bitcast_flags(), mask);
             self.b.ins().bitselect(mask, a, b)
+        }
+    }
+
+    /// Per lane: `mask ? x : 0`, as one `and` with the mask.
+    pub fn keep_where(&mut self, mask: Value, x: Value) -> Value {
+        if self.lanes == 1 {
+            let zero = self.splat(0.0);
+            self.b.ins().select(mask, x, zero)
+        } else {
+            let mask = self.b.ins().bitcast(F32X4, bitcast_flags(), mask);
+            self.b.ins().band(x, mask)
         }
     }
 
@@ -316,18 +360,167 @@ impl<'a, 'b> Emit<'a, 'b> {
         self.mul(t, odd)
     }
 
+    /// `sin(t)` and `cos(t)` of one `f64` or `f64x2` `t` in radians (`|t|`
+    /// below about 1e6), accurate far beyond `f32`. Reduction by `π/2` in
+    /// two parts (fdlibm's `pio2_1`, `pio2_1t`: `n * pio2_1` is exact), then
+    /// the Taylor polynomials to degree 13 and 14 on `[-π/4, π/4]`
+    /// (truncation below 3e-14), picked and signed by quadrant.
+    fn sin_cos_f64(&mut self, t: Value) -> (Value, Value) {
+        const PIO2_1: f64 = 1.570_796_326_734_125_614_17;
+        const PIO2_1T: f64 = 6.077_100_506_506_192_249_32e-11;
+        let scaled = self.mul_f64(t, std::f64::consts::FRAC_2_PI);
+        let n = self.b.ins().nearest(scaled);
+        let minus_hi = self.splat_f64(-PIO2_1);
+        let r = self.fma(n, minus_hi, t);
+        let minus_lo = self.splat_f64(-PIO2_1T);
+        let r = self.fma(n, minus_lo, r);
+        let z = self.b.ins().fmul(r, r);
+        // sin r = r (1 - z/3! + z²/5! - ...), cos r = 1 - z/2! + z²/4! - ...
+        let sin_terms: Vec<f64> = (0..7)
+            .map(|i| (-1f64).powi(i) / factorial(2 * i as u32 + 1))
+            .collect();
+        let cos_terms: Vec<f64> = (0..8)
+            .map(|i| (-1f64).powi(i) / factorial(2 * i as u32))
+            .collect();
+        let odd = self.polynomial_f64(z, &sin_terms);
+        let sine = self.b.ins().fmul(r, odd);
+        let cosine = self.polynomial_f64(z, &cos_terms);
+        // Quadrant n mod 4 = 4 frac(n / 4): sin t = (sin r, cos r, -sin r,
+        // -cos r) and cos t = (cos r, -sin r, -cos r, sin r) by quadrant.
+        let quarter = self.mul_f64(n, 0.25);
+        let whole = self.b.ins().floor(quarter);
+        let phase = self.b.ins().fsub(quarter, whole);
+        let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|at| {
+            let at = self.splat_f64(at);
+            self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, phase, at)
+        });
+        let q1_not_q2 = self.b.ins().band_not(q1, q2);
+        let odd_quadrant = self.b.ins().bxor(q1_not_q2, q3);
+        let q1_not_q3 = self.b.ins().band_not(q1, q3);
+        let sin_base = self.select_f64(odd_quadrant, cosine, sine);
+        let cos_base = self.select_f64(odd_quadrant, sine, cosine);
+        let minus_sin = self.b.ins().fneg(sin_base);
+        let minus_cos = self.b.ins().fneg(cos_base);
+        let sine = self.select_f64(q2, minus_sin, sin_base);
+        let cosine = self.select_f64(q1_not_q3, minus_cos, cos_base);
+        (sine, cosine)
+    }
+
+    /// The lanes of `x` as `f64`: one `f64`, or two `f64x2` (lanes 0-1 and
+    /// 2-3).
+    fn to_f64_halves(&mut self, x: Value) -> Vec<Value> {
+        if self.lanes == 1 {
+            return vec![self.b.ins().fpromote(F64, x)];
+        }
+        let low = self.b.ins().fvpromote_low(x);
+        let bytes = self.b.ins().bitcast(I8X16, bitcast_flags(), x);
+        let swap: Vec<u8> = (8..16).chain(0..8).collect();
+        let mask = self.b.func.dfg.immediates.push(ConstantData::from(swap));
+        let swapped = self.b.ins().shuffle(bytes, bytes, mask);
+        let swapped = self.b.ins().bitcast(F32X4, bitcast_flags(), swapped);
+        let high = self.b.ins().fvpromote_low(swapped);
+        vec![low, high]
+    }
+
+    /// The inverse of [`Emit::to_f64_halves`], rounding to `f32`.
+    fn from_f64_halves(&mut self, halves: &[Value]) -> Value {
+        if self.lanes == 1 {
+            return self.b.ins().fdemote(F32, halves[0]);
+        }
+        let low = self.b.ins().fvdemote(halves[0]);
+        let high = self.b.ins().fvdemote(halves[1]);
+        let low = self.b.ins().bitcast(I8X16, bitcast_flags(), low);
+        let high = self.b.ins().bitcast(I8X16, bitcast_flags(), high);
+        let join: Vec<u8> = (0..8).chain(16..24).collect();
+        let mask = self.b.func.dfg.immediates.push(ConstantData::from(join));
+        let joined = self.b.ins().shuffle(low, high, mask);
+        self.b.ins().bitcast(F32X4, bitcast_flags(), joined)
+    }
+
+    /// An `f64` constant in every lane of the `f64` type of this width.
+    fn splat_f64(&mut self, value: f64) -> Value {
+        let offset = self.constants.offset_of_f64(value);
+        let ty = if self.lanes == 1 { F64 } else { F64X2 };
+        let pointer = self.constants.pointer;
+        let movable = buffer_flags().with_readonly().with_can_move();
+        self.b.ins().load(ty, movable, pointer, offset)
+    }
+
+    fn mul_f64(&mut self, a: Value, k: f64) -> Value {
+        let k = self.splat_f64(k);
+        self.b.ins().fmul(a, k)
+    }
+
+    fn polynomial_f64(&mut self, x: Value, coefficients: &[f64]) -> Value {
+        let mut acc = self.splat_f64(coefficients[coefficients.len() - 1]);
+        for &c in coefficients[..coefficients.len() - 1].iter().rev() {
+            let c = self.splat_f64(c);
+            acc = self.fma(acc, x, c);
+        }
+        acc
+    }
+
+    fn select_f64(&mut self, mask: Value, a: Value, b: Value) -> Value {
+        if self.lanes == 1 {
+            self.b.ins().select(mask, a, b)
+        } else {
+            let mask = self.b.ins().bitcast(F64X2, bitcast_flags(), mask);
+            self.b.ins().bitselect(mask, a, b)
+        }
+    }
+
+    /// `sin(t)`, `t` in radians (`|t|` below about 1e6), computed in `f64`
+    /// and rounded once like `sin_cos_f64`, more cheaply: the
+    /// reduction is by `π` (`sin t = (-1)^n sin(t - nπ)`) and one Taylor
+    /// polynomial to degree 17 covers `[-π/2, π/2]` (truncation below 3e-14).
+    pub fn sin_radians(&mut self, t: Value) -> Value {
+        let halves = self.to_f64_halves(t);
+        let sines: Vec<Value> = halves.into_iter().map(|half| self.sin_f64(half)).collect();
+        self.from_f64_halves(&sines)
+    }
+
+    fn sin_f64(&mut self, t: Value) -> Value {
+        // fdlibm's pio2_1 and pio2_1t, doubled: n * PI_HI is exact.
+        const PI_HI: f64 = 2.0 * 1.570_796_326_734_125_614_17;
+        const PI_LO: f64 = 2.0 * 6.077_100_506_506_192_249_32e-11;
+        let scaled = self.mul_f64(t, std::f64::consts::FRAC_1_PI);
+        let n = self.b.ins().nearest(scaled);
+        let minus_hi = self.splat_f64(-PI_HI);
+        let r = self.fma(n, minus_hi, t);
+        let minus_lo = self.splat_f64(-PI_LO);
+        let r = self.fma(n, minus_lo, r);
+        let z = self.b.ins().fmul(r, r);
+        let terms: Vec<f64> = (0..9)
+            .map(|i| (-1f64).powi(i) / factorial(2 * i as u32 + 1))
+            .collect();
+        let odd = self.polynomial_f64(z, &terms);
+        let sine = self.b.ins().fmul(r, odd);
+        // Odd n flips the sign: n / 2 then has a fractional part.
+        let half = self.mul_f64(n, 0.5);
+        let whole = self.b.ins().floor(half);
+        let odd_n = self.b.ins().fcmp(FloatCC::NotEqual, half, whole);
+        let minus = self.b.ins().fneg(sine);
+        self.select_f64(odd_n, minus, sine)
+    }
+
+    /// `tan(t)` for `t` in `0..=0.45π` (the SVF's prewarp): the ratio of
+    /// the `f64` sine and cosine of `sin_cos_f64`, rounded once.
+    pub fn tan_radians(&mut self, t: Value) -> Value {
+        let halves = self.to_f64_halves(t);
+        let ratios: Vec<Value> = halves
+            .into_iter()
+            .map(|half| {
+                let (sine, cosine) = self.sin_cos_f64(half);
+                self.b.ins().fdiv(sine, cosine)
+            })
+            .collect();
+        self.from_f64_halves(&ratios)
+    }
+
     /// `cos(2π p)`.
     pub fn cos_turns(&mut self, p: Value) -> Value {
         let shifted = self.add_const(p, 0.25);
         self.sin_turns(shifted)
-    }
-
-    /// `tan(π w)` for `w` in `0..=0.45` (the SVF's prewarp).
-    pub fn tan_half_turns(&mut self, w: Value) -> Value {
-        let p = self.mul_const(w, 0.5);
-        let sine = self.sin_turns(p);
-        let cosine = self.cos_turns(p);
-        self.div(sine, cosine)
     }
 
     /// `2^x`, with `x` clamped to `-126..126`.

@@ -1,7 +1,10 @@
 //! Lowers one kernel, or up to four isomorphic kernels packed as lanes, to a
-//! single fused block function: every node of the kernel runs in one sample
-//! loop with its values and state in registers. Not the choice of which
-//! kernels to pack (see `pack_lanes`).
+//! single block function. The block runs in chunks of 64 samples; within a
+//! chunk, the kernel's phases (one stateful node each with the stateless
+//! nodes that feed it, see `phases_of`) run one loop after another, each
+//! with its own state in registers and the values a later phase reads
+//! passed through a scratch slot. Not the choice of which kernels to pack
+//! (see `pack_lanes`).
 
 use crate::call::{Layout, NativeCode, CTX_CLOCK_OFFSET, CTX_FRAMES_OFFSET};
 use crate::emit::{buffer_flags, ConstantPool, Emit};
@@ -11,7 +14,8 @@ use crate::JitError;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, F32X4, I64};
 use cranelift_codegen::ir::{
-    AbiParam, Function, InstBuilder, Signature, StackSlotData, StackSlotKind, UserFuncName, Value,
+    AbiParam, Function, InstBuilder, Signature, StackSlot, StackSlotData, StackSlotKind,
+    UserFuncName, Value,
 };
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
 use cranelift_codegen::settings::{self, Configurable};
@@ -22,6 +26,7 @@ use cranelift_module::{default_libcall_names, Module};
 use phonon_ir::dsp::CONTROL_PERIOD;
 use phonon_ir::graph::{NodeId, Op};
 use phonon_ir::interpret::noise_seed;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 /// Lanes of a packed function.
@@ -115,10 +120,10 @@ impl JitModule {
     }
 
     /// Compiles several lane groups (each one kernel or up to
-    /// [`PACK_WIDTH`] isomorphic ones) into one function whose sample loop
-    /// runs them all: their loop-carried chains are independent, so the
-    /// CPU overlaps them. Keep it to two or three packed groups: Cranelift
-    /// has 16 vector registers.
+    /// [`PACK_WIDTH`] isomorphic ones) into one function whose phase loops
+    /// run the same phase of them all: their loop-carried chains are
+    /// independent, so the CPU overlaps them. Keep it to two or three packed
+    /// groups: Cranelift has 16 vector registers.
     pub fn compile_fused(
         &self,
         groups: &[Vec<LaneForm>],
@@ -408,6 +413,61 @@ impl StatePlan {
     }
 }
 
+/// Samples per chunk: each phase loop runs over one chunk before the next
+/// phase starts, so a value crossing phases needs this many scratch slots.
+const CHUNK: usize = 64;
+
+/// Splits a kernel's positions into phases, each loop of which holds fewer
+/// values across samples than one fused loop would (Cranelift keeps 16
+/// vector registers and spills the rest every sample): a cut after every
+/// stateful node but the last, so each stateful node runs with the
+/// stateless nodes that feed it. A kernel with a `Delay1` (a feedback
+/// cycle) stays whole.
+fn phases_of(form: &LaneForm, state: &StatePlan) -> Vec<Range<usize>> {
+    let feedback = form
+        .roles
+        .iter()
+        .any(|role| matches!(role, Role::Compute { op: Op::Delay1, .. }));
+    let stateful: Vec<usize> = (0..form.roles.len())
+        .filter(|&position| state.count[position] > 0)
+        .collect();
+    if feedback || stateful.len() < 2 {
+        return vec![0..form.roles.len()];
+    }
+    let mut cuts: Vec<usize> = stateful[..stateful.len() - 1]
+        .iter()
+        .map(|&position| position + 1)
+        .collect();
+    cuts.push(form.roles.len());
+    let mut start = 0;
+    cuts.into_iter()
+        .map(|end| {
+            let range = start..end;
+            start = end;
+            range
+        })
+        .collect()
+}
+
+/// Per position: whether a later phase reads its (computed) value.
+fn crossing_positions(form: &LaneForm, phases: &[Range<usize>]) -> Vec<bool> {
+    let phase_of = |position: usize| phases.iter().position(|r| r.contains(&position));
+    let mut crosses = vec![false; form.roles.len()];
+    for (position, role) in form.roles.iter().enumerate() {
+        if let Role::Compute { operands, .. } = role {
+            for operand in operands {
+                if let Operand::Node(p) = *operand {
+                    let computed = matches!(form.roles[p], Role::Compute { .. });
+                    if computed && phase_of(p) < phase_of(position) {
+                        crosses[p] = true;
+                    }
+                }
+            }
+        }
+    }
+    crosses
+}
+
 /// Writes the block function for `lanes` into `function`.
 fn build_function(
     function: &mut Function,
@@ -460,12 +520,7 @@ fn build_function(
             if plan.in_memory[slot] {
                 return None;
             }
-            let var = b.declare_var(float);
-            let value = b
-                .ins()
-                .load(float, flags, state_ptr, slot as i32 * slot_bytes);
-            b.def_var(var, value);
-            Some(var)
+            Some(b.declare_var(float))
         })
         .collect();
     // The constant pool is addressed through a pointer reloaded from the
@@ -477,87 +532,167 @@ fn build_function(
         b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
     b.ins().stack_store(I64, state_ptr, pool_slot, 0);
     let counter = b.declare_var(I64);
+    let chunk_start = b.declare_var(I64);
     let zero = b.ins().iconst(I64, 0);
-    b.def_var(counter, zero);
+    b.def_var(chunk_start, zero);
 
-    // The loop: a header that asks whether this sample is a control point,
-    // two straight-line copies of the sample's code (with and without the
-    // control-rate work), and a latch. Straight-line bodies let Cranelift
-    // place every value next to its use instead of holding it across a
-    // branch.
-    let header = b.create_block();
-    let control_body = b.create_block();
-    let plain_body = b.create_block();
-    let latch = b.create_block();
-    let exit = b.create_block();
-    let empty = b.ins().icmp_imm_u(IntCC::Equal, frames, 0);
-    b.ins().brif(empty, exit, &[], header, &[]);
-
-    b.switch_to_block(header);
-    let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
-    let i = b.use_var(counter);
-    let offset = b.ins().ishl_imm_u(i, 2);
-    let n = b.ins().iadd(clock, i);
-    let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
-    let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
-    b.ins().brif(is_control, control_body, &[], plain_body, &[]);
-    b.seal_block(control_body);
-    b.seal_block(plain_body);
-
-    let mut constants = ConstantPool::new((plan.state_len * 4) as i32, width, pool_ptr);
-    let samples: Vec<SampleCode> = plan
+    // Each group's positions fall into phases (see `phases_of`); phase `j`
+    // of every group runs in loop `j`, over one chunk of samples at a time,
+    // values that later phases read passing through a scratch slot.
+    let phases: Vec<Vec<Range<usize>>> = plan
         .groups
         .iter()
         .zip(plan.plans)
-        .zip(&tables)
-        .map(|((lanes, state), (input_ptrs, output_ptrs))| SampleCode {
-            lanes,
-            width,
-            input_ptrs,
-            output_ptrs,
-            offset,
-            state,
-            in_memory: plan.in_memory,
-            state_vars: &state_vars,
-            slot_bytes,
-            rate,
+        .map(|(lanes, state)| phases_of(&lanes[0], state))
+        .collect();
+    let phase_count = phases.iter().map(Vec::len).max().unwrap_or(1);
+    let scratch_stride = (width * 4) as u32;
+    let crossings: Vec<Vec<Option<StackSlot>>> = plan
+        .groups
+        .iter()
+        .zip(&phases)
+        .map(|(lanes, ranges)| {
+            crossing_positions(&lanes[0], ranges)
+                .into_iter()
+                .map(|crosses| {
+                    crosses.then(|| {
+                        b.create_sized_stack_slot(StackSlotData::new(
+                            StackSlotKind::ExplicitSlot,
+                            CHUNK as u32 * scratch_stride,
+                            4,
+                        ))
+                    })
+                })
+                .collect()
         })
         .collect();
-    for (block, control) in [(control_body, true), (plain_body, false)] {
-        b.switch_to_block(block);
-        let is_first = if control {
-            Some(b.ins().icmp_imm_u(IntCC::Equal, n, 0))
-        } else {
-            None
-        };
-        let mut e = Emit {
-            b: &mut b,
-            lanes: width,
-            fma,
-            constants: &mut constants,
-        };
-        for sample in &samples {
-            sample.emit(&mut e, &SampleClock { control: is_first })?;
-        }
-        b.ins().jump(latch, &[]);
-    }
-    b.seal_block(latch);
 
-    b.switch_to_block(latch);
-    let next = b.ins().iadd_imm_u(i, 1);
-    b.def_var(counter, next);
-    let more = b.ins().icmp(IntCC::UnsignedLessThan, next, frames);
-    b.ins().brif(more, header, &[], exit, &[]);
-    b.seal_block(header);
+    // The loops: per chunk, per phase a header that asks whether this
+    // sample is a control point, two straight-line copies of the sample's
+    // code (with and without the control-rate work), and a latch.
+    // Straight-line bodies let Cranelift place every value next to its use
+    // instead of holding it across a branch.
+    let chunk_head = b.create_block();
+    let exit = b.create_block();
+    let empty = b.ins().icmp_imm_u(IntCC::Equal, frames, 0);
+    b.ins().brif(empty, exit, &[], chunk_head, &[]);
+
+    b.switch_to_block(chunk_head);
+    let chunk_first = b.use_var(chunk_start);
+    let chunk_full = b.ins().iadd_imm_u(chunk_first, CHUNK as i64);
+    let short = b.ins().icmp(IntCC::UnsignedLessThan, frames, chunk_full);
+    let chunk_end = b.ins().select(short, frames, chunk_full);
+    let mut constants = ConstantPool::new((plan.state_len * 4) as i32, width, state_ptr);
+    for phase in 0..phase_count {
+        // This phase's register state comes in before its loop and goes
+        // back after it, so no loop holds another phase's state.
+        let phase_slots: Vec<(usize, Variable)> = plan
+            .plans
+            .iter()
+            .zip(&phases)
+            .filter_map(|(state, ranges)| ranges.get(phase).map(|range| (state, range)))
+            .flat_map(|(state, range)| {
+                range.clone().flat_map(move |position| {
+                    state.base[position]..state.base[position] + state.count[position]
+                })
+            })
+            .filter_map(|slot| Some((slot, state_vars[slot]?)))
+            .collect();
+        for &(slot, var) in &phase_slots {
+            let value = b
+                .ins()
+                .load(float, flags, state_ptr, slot as i32 * slot_bytes);
+            b.def_var(var, value);
+        }
+        b.def_var(counter, chunk_first);
+        let header = b.create_block();
+        let control_body = b.create_block();
+        let plain_body = b.create_block();
+        let latch = b.create_block();
+        let after = b.create_block();
+        b.ins().jump(header, &[]);
+
+        b.switch_to_block(header);
+        let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
+        constants.pointer = pool_ptr;
+        let i = b.use_var(counter);
+        let offset = b.ins().ishl_imm_u(i, 2);
+        let in_chunk = b.ins().isub(i, chunk_first);
+        let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
+        let n = b.ins().iadd(clock, i);
+        let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
+        let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
+        b.ins().brif(is_control, control_body, &[], plain_body, &[]);
+        b.seal_block(control_body);
+        b.seal_block(plain_body);
+
+        let samples: Vec<SampleCode> = plan
+            .groups
+            .iter()
+            .zip(plan.plans)
+            .zip(&tables)
+            .zip(phases.iter().zip(&crossings))
+            .filter_map(
+                |(((lanes, state), (input_ptrs, output_ptrs)), (ranges, crossing))| {
+                    Some(SampleCode {
+                        lanes,
+                        width,
+                        input_ptrs,
+                        output_ptrs,
+                        offset,
+                        state,
+                        in_memory: plan.in_memory,
+                        state_vars: &state_vars,
+                        slot_bytes,
+                        rate,
+                        range: ranges.get(phase)?.clone(),
+                        crossing,
+                        local,
+                    })
+                },
+            )
+            .collect();
+        for (block, control) in [(control_body, true), (plain_body, false)] {
+            b.switch_to_block(block);
+            let is_first = if control {
+                Some(b.ins().icmp_imm_u(IntCC::Equal, n, 0))
+            } else {
+                None
+            };
+            let mut e = Emit {
+                b: &mut b,
+                lanes: width,
+                fma,
+                constants: &mut constants,
+            };
+            for sample in &samples {
+                sample.emit(&mut e, &SampleClock { control: is_first })?;
+            }
+            b.ins().jump(latch, &[]);
+        }
+        b.seal_block(latch);
+
+        b.switch_to_block(latch);
+        let next = b.ins().iadd_imm_u(i, 1);
+        b.def_var(counter, next);
+        let more = b.ins().icmp(IntCC::UnsignedLessThan, next, chunk_end);
+        b.ins().brif(more, header, &[], after, &[]);
+        b.seal_block(header);
+        b.seal_block(after);
+        b.switch_to_block(after);
+        for &(slot, var) in &phase_slots {
+            let value = b.use_var(var);
+            b.ins()
+                .store(flags, value, state_ptr, slot as i32 * slot_bytes);
+        }
+    }
+    b.def_var(chunk_start, chunk_end);
+    let more = b.ins().icmp(IntCC::UnsignedLessThan, chunk_end, frames);
+    b.ins().brif(more, chunk_head, &[], exit, &[]);
+    b.seal_block(chunk_head);
 
     b.switch_to_block(exit);
     b.seal_block(exit);
-    for (slot, var) in state_vars.iter().enumerate() {
-        let Some(var) = *var else { continue };
-        let value = b.use_var(var);
-        b.ins()
-            .store(flags, value, state_ptr, slot as i32 * slot_bytes);
-    }
     b.ins().return_(&[]);
     b.finalize(frontend);
     Ok(constants.values)
@@ -578,6 +713,13 @@ struct SampleCode<'k> {
     state_vars: &'k [Option<Variable>],
     slot_bytes: i32,
     rate: f32,
+    /// The positions this loop computes (one phase, see `phases_of`).
+    range: Range<usize>,
+    /// Per position, the scratch slot its value passes through to later
+    /// phases.
+    crossing: &'k [Option<StackSlot>],
+    /// Byte offset of this sample in every scratch slot.
+    local: Value,
 }
 
 impl SampleCode<'_> {
@@ -628,7 +770,23 @@ impl SampleCode<'_> {
         };
 
         let mut values: Vec<Option<Value>> = vec![None; form.roles.len()];
+        // Values of earlier phases: computed ones from their scratch slots;
+        // constants and inputs are simply made again.
+        let float = e.float_type();
+        for (position, slot) in self.crossing[..self.range.start].iter().enumerate() {
+            if let Some(slot) = slot {
+                let address = e.b.ins().stack_addr(I64, *slot, 0);
+                let address = e.b.ins().iadd(address, self.local);
+                values[position] = Some(e.b.ins().load(float, flags, address, 0));
+            }
+        }
         for (position, role) in form.roles.iter().enumerate() {
+            let earlier = position < self.range.start;
+            if position >= self.range.end
+                || (earlier && !matches!(role, Role::Const(_) | Role::Input(_)))
+            {
+                continue;
+            }
             let value = match role {
                 Role::Const(_) => {
                     let per_lane: Vec<f32> = (0..width)
@@ -676,10 +834,21 @@ impl SampleCode<'_> {
                 }
             };
             values[position] = Some(value);
+            if let (false, Some(slot)) = (earlier, self.crossing[position]) {
+                let address = e.b.ins().stack_addr(I64, slot, 0);
+                let address = e.b.ins().iadd(address, self.local);
+                e.b.ins().store(flags, value, address, 0);
+            }
         }
 
-        // Each `Delay1` remembers its input for the next sample.
-        for (position, role) in form.roles.iter().enumerate() {
+        // Each `Delay1` remembers its input for the next sample (a kernel
+        // with one is a single phase).
+        for (position, role) in form
+            .roles
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| self.range.contains(p))
+        {
             if let Role::Compute {
                 op: Op::Delay1,
                 operands,
@@ -701,6 +870,9 @@ impl SampleCode<'_> {
         }
 
         for (slot, &position) in form.outputs.iter().enumerate() {
+            if !self.range.contains(&position) {
+                continue;
+            }
             let value = values[position].ok_or(JitError::OutOfOrder {
                 node: form.nodes[position],
             })?;

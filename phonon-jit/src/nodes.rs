@@ -200,7 +200,9 @@ fn wrap_phase(e: &mut Emit, advanced: Value) -> Value {
 /// `osc::Sine`.
 fn sine(e: &mut Emit, freq: Value, state: &[Variable], rate: f32) -> Value {
     let phase = e.b.use_var(state[0]);
-    let y = e.sin_turns(phase);
+    // `TAU * phase` rounded to f32 first, as the reference does.
+    let radians = e.mul_const(phase, std::f32::consts::TAU);
+    let y = e.sin_radians(radians);
     let dt = phase_step(e, freq, rate);
     let advanced = e.add(phase, dt);
     let next = wrap_phase(e, advanced);
@@ -356,16 +358,15 @@ fn blep_osc(e: &mut Emit, freq: Value, shape: Shape, state: &[Variable], rate: f
     let next_phase = wrap_phase(e, advanced);
 
     // Pop: the sample finished two steps ago leaves; the line moves on.
-    let out = slots[0];
-    let finite = e.is_finite(out);
-    let out = e.select(finite, out, zero);
-    let next_phase = e.select(finite, next_phase, zero);
+    // The reference resets on a non-finite output, which cannot happen
+    // here: the naive value is within ±1, `dt` and the width are clamped,
+    // `since` is clamped to 0..1 (a NaN reads as 0), so every residual and
+    // height is bounded and the line stays finite.
     e.b.def_var(state[0], next_phase);
     for (i, &slot) in slots[1..].iter().enumerate() {
-        let kept = e.select(finite, slot, zero);
-        e.b.def_var(state[1 + i], kept);
+        e.b.def_var(state[1 + i], slot);
     }
-    out
+    slots[0]
 }
 
 /// `osc::blep_residual` at `x - 2, x - 1, x, x + 1` for `x` in `0..=1`: one
@@ -505,8 +506,11 @@ fn svf_tick(
     if let Some(is_first) = clock.control {
         let top = svf::MAX_CUTOFF.min(0.45 * rate);
         let fc = e.clamp_finite(cutoff, svf::MIN_CUTOFF, top);
-        let turns = e.mul_const(fc, 1.0 / rate);
-        let target_g = e.tan_half_turns(turns);
+        // `PI * fc / rate`, rounded step by step as the reference does.
+        let pi_fc = e.mul_const(fc, std::f32::consts::PI);
+        let rate = e.splat(rate);
+        let radians = e.div(pi_fc, rate);
+        let target_g = e.tan_radians(radians);
         let q = e.clamp_finite(q, svf::MIN_Q, svf::MAX_Q);
         let one = e.splat(1.0);
         let target_k = e.div(one, q);
@@ -544,43 +548,71 @@ fn svf_tick(
     let a1 = e.div(one, denominator);
     let a2 = e.mul(g, a1);
     let a3 = e.mul(g, a2);
-    let v3 = e.sub(x, ic2);
-    let a2v3 = e.mul(a2, v3);
-    let v1 = e.fma(a1, ic1, a2v3);
-    let a3v3 = e.mul(a3, v3);
-    let acc = e.fma(a2, ic1, a3v3);
-    let v2 = e.add(ic2, acc);
-    let minus_ic1 = e.neg(ic1);
-    let next_ic1 = e.fma_const(v1, 2.0, minus_ic1);
-    let next_ic1 = e.flush_denormal(next_ic1);
-    let minus_ic2 = e.neg(ic2);
-    let next_ic2 = e.fma_const(v2, 2.0, minus_ic2);
-    let next_ic2 = e.flush_denormal(next_ic2);
+    // The state-space form of `svf::Svf::tick`: every coefficient is off
+    // the loop-carried chain, which is one multiply-add deep per state.
+    let b1 = e.add(a2, a2);
+    let b2 = e.add(a3, a3);
+    let minus_one = e.splat(-1.0);
+    let a11 = e.fma_const(a1, 2.0, minus_one);
+    let minus_b1 = e.neg(b1);
+    let a22 = e.sub(one, b2);
+    let b1x = e.mul(b1, x);
+    let from_ic2 = e.fma(minus_b1, ic2, b1x);
+    let next_ic1 = e.fma(a11, ic1, from_ic2);
+    let b2x = e.mul(b2, x);
+    let from_ic2 = e.fma(a22, ic2, b2x);
+    let next_ic2 = e.fma(b1, ic1, from_ic2);
 
+    let band_v1 = |e: &mut Emit| {
+        let v3 = e.sub(x, ic2);
+        let a2v3 = e.mul(a2, v3);
+        e.fma(a1, ic1, a2v3)
+    };
+    let low_v2 = |e: &mut Emit| {
+        let one_minus_a3 = e.sub(one, a3);
+        let a3x = e.mul(a3, x);
+        let from_ic2 = e.fma(one_minus_a3, ic2, a3x);
+        e.fma(a2, ic1, from_ic2)
+    };
     let y = match mode {
-        svf::FilterMode::Lowpass => v2,
-        svf::FilterMode::Bandpass => e.mul(k, v1),
+        svf::FilterMode::Lowpass => low_v2(e),
+        svf::FilterMode::Bandpass => {
+            let v1 = band_v1(e);
+            e.mul(k, v1)
+        }
         svf::FilterMode::Notch => {
+            let v1 = band_v1(e);
             let band = e.mul(k, v1);
             e.sub(x, band)
         }
         svf::FilterMode::Highpass => {
+            let v1 = band_v1(e);
             let band = e.mul(k, v1);
             let notch = e.sub(x, band);
+            let v2 = low_v2(e);
             e.sub(notch, v2)
         }
     };
-    let finite_y = e.is_finite(y);
-    let finite_1 = e.is_finite(next_ic1);
-    let finite_2 = e.is_finite(next_ic2);
+    // Flushing a denormal and clearing the state after a non-finite value
+    // become one mask per state: kept where it is neither tiny nor any of
+    // y, ic1, ic2 non-finite (a NaN is not tiny, so flushing first, as the
+    // reference does, changes nothing). Masks in parallel keep the chain
+    // short.
+    let magnitudes = [y, next_ic1, next_ic2].map(|v| e.abs(v));
+    let [finite_y, finite_1, finite_2] =
+        magnitudes.map(|m| e.compare_const(FloatCC::LessThan, m, f32::INFINITY));
     let finite = e.and_masks(finite_y, finite_1);
     let finite = e.and_masks(finite, finite_2);
-    let zero = e.splat(0.0);
-    let next_ic1 = e.select(finite, next_ic1, zero);
-    let next_ic2 = e.select(finite, next_ic2, zero);
+    let floor = phonon_ir::dsp::DENORMAL_FLOOR;
+    let normal_1 = e.compare_const(FloatCC::GreaterThanOrEqual, magnitudes[1], floor);
+    let normal_2 = e.compare_const(FloatCC::GreaterThanOrEqual, magnitudes[2], floor);
+    let keep_1 = e.and_masks(normal_1, finite);
+    let keep_2 = e.and_masks(normal_2, finite);
+    let next_ic1 = e.keep_where(keep_1, next_ic1);
+    let next_ic2 = e.keep_where(keep_2, next_ic2);
     e.b.def_var(ic1_var, next_ic1);
     e.b.def_var(ic2_var, next_ic2);
-    e.select(finite, y, zero)
+    e.keep_where(finite, y)
 }
 
 /// `Rust`'s `a.min(b)`: a NaN `b` yields `a`.

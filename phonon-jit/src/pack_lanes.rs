@@ -83,8 +83,8 @@ pub fn pack_lanes(staged: &StagedProgram, pack: bool) -> Vec<LaneGroup> {
 }
 
 /// Packed groups fused into one function, at most this many: each adds
-/// its loop-carried vectors to the loop (about ten for `saw # lpf`), and
-/// Cranelift keeps 16 vector registers.
+/// its loop-carried vectors to each phase loop (five for a `saw`, four for
+/// an `lpf`), and Cranelift keeps 16 vector registers.
 pub const GROUPS_PER_FUNCTION: usize = 2;
 
 /// Puts consecutive packed groups of the same stage together, up to

@@ -212,6 +212,15 @@ fn sine_matches_reference() {
     check(NodeKind::Sine, &oscillator_cases(), 1e-4);
 }
 
+/// Regression: a polynomial sine a few ulp off the reference's `sinf`, fed
+/// into an oscillator's frequency, drifted its phase until a saw's jumps
+/// differed by 3e-4. The phase is computed identically, so only the last
+/// rounding of the sine may differ.
+#[test]
+fn sine_agrees_with_the_reference_to_an_ulp() {
+    check(NodeKind::Sine, &oscillator_cases(), 1.2e-7);
+}
+
 #[test]
 fn saw_matches_reference() {
     check(NodeKind::Saw, &oscillator_cases(), 1e-4);

@@ -43,10 +43,11 @@ impl Source {
                     Channel::Left => left,
                     Channel::Right => right,
                 };
-                for (i, y) in out.iter_mut().enumerate() {
-                    let x = voices.get(i).copied().unwrap_or(0.0);
+                let length = voices.len().min(out.len());
+                for (y, &x) in out.iter_mut().zip(&voices[..length]) {
                     *y = if x.is_finite() { x } else { 0.0 };
                 }
+                out[length..].fill(0.0);
             }
         }
     }
@@ -110,11 +111,12 @@ impl JitEngine {
     }
 }
 
-/// Copies `source` into `out`, silence past its end.
+/// Copies `source` into `out`, silence past its end: one `memcpy`, no
+/// per-sample bounds checks.
 fn copy_into(out: &mut [f32], source: &[f32]) {
-    for (i, y) in out.iter_mut().enumerate() {
-        *y = source.get(i).copied().unwrap_or(0.0);
-    }
+    let length = source.len().min(out.len());
+    out[..length].copy_from_slice(&source[..length]);
+    out[length..].fill(0.0);
 }
 
 impl Engine for JitEngine {

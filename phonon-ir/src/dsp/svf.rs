@@ -14,6 +14,16 @@
 //! low = v2;  band = k v1;  high = x - k v1 - v2;  notch = x - k v1
 //! ```
 //!
+//! It is computed in the equivalent state-space form (the same filter, the
+//! products multiplied out), whose state update is one multiply-add deep
+//! in each state instead of four, so compiled code is not held up by it:
+//!
+//! ```text
+//! v1 = a1 ic1 + a2 (x - ic2);  v2 = a2 ic1 + ((1 - a3) ic2 + a3 x)
+//! ic1 = (2 a1 - 1) ic1 + (-2 a2 ic2 + 2 a2 x)
+//! ic2 = 2 a2 ic1 + ((1 - 2 a3) ic2 + 2 a3 x)
+//! ```
+//!
 //! `band` is scaled by `k` so that its peak at the cutoff is 0 dB for every
 //! Q. `fc` is clamped to `20 ..= min(20000, 0.45 rate)` Hz and `q` to
 //! `0.5 ..= 20` (NaN reads as the lower end). `rlpf`/`rhpf` pass their
@@ -126,11 +136,13 @@ impl Svf {
         let a1 = 1.0 / (1.0 + g * (g + k));
         let a2 = g * a1;
         let a3 = g * a2;
-        let v3 = x - self.ic2;
-        let v1 = a1 * self.ic1 + a2 * v3;
-        let v2 = self.ic2 + a2 * self.ic1 + a3 * v3;
-        self.ic1 = flush_denormal(2.0 * v1 - self.ic1);
-        self.ic2 = flush_denormal(2.0 * v2 - self.ic2);
+        let (ic1, ic2) = (self.ic1, self.ic2);
+        let v1 = a1 * ic1 + a2 * (x - ic2);
+        let v2 = a2 * ic1 + ((1.0 - a3) * ic2 + a3 * x);
+        // ic = 2 v - ic, expanded into the state-space update.
+        let (b1, b2) = (2.0 * a2, 2.0 * a3);
+        self.ic1 = flush_denormal((2.0 * a1 - 1.0) * ic1 + (-b1 * ic2 + b1 * x));
+        self.ic2 = flush_denormal(b1 * ic1 + ((1.0 - b2) * ic2 + b2 * x));
         let y = match self.mode {
             FilterMode::Lowpass => v2,
             FilterMode::Highpass => x - k * v1 - v2,
