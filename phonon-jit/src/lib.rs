@@ -12,6 +12,7 @@
 #[allow(unsafe_code)]
 pub mod call;
 mod emit;
+mod emit_dynamics;
 pub mod kernel;
 pub mod lanes;
 pub mod nodes;
