@@ -68,7 +68,7 @@ pub(crate) fn ln(e: &mut Emit, x: Value) -> Value {
     let p = e.polynomial(
         f,
         &[
-            3.333_333_1e-1,
+            0.333_333_3,
             -2.499_999_4e-1,
             2.000_071_4e-1,
             -1.666_805_8e-1,
@@ -99,7 +99,7 @@ pub(crate) fn exp(e: &mut Emit, x: Value) -> Value {
     let q = e.polynomial(
         r,
         &[
-            5.000_000_1e-1,
+            0.5,
             1.666_666_5e-1,
             4.166_579_6e-2,
             8.333_452e-3,
