@@ -148,7 +148,7 @@ impl<'a, 'b> Emit<'a, 'b> {
         self.b.ins().load(ty, movable, pointer, offset)
     }
 
-    fn splat_int(&mut self, value: i32) -> Value {
+    pub fn splat_int(&mut self, value: i32) -> Value {
         let scalar = self.b.ins().iconst(I32, i64::from(value));
         if self.lanes == 1 {
             scalar
@@ -322,7 +322,7 @@ impl<'a, 'b> Emit<'a, 'b> {
     }
 
     /// Horner evaluation of `c[0] + c[1] x + c[2] x² + ...`.
-    fn polynomial(&mut self, x: Value, coefficients: &[f32]) -> Value {
+    pub fn polynomial(&mut self, x: Value, coefficients: &[f32]) -> Value {
         let mut acc = self.splat(coefficients[coefficients.len() - 1]);
         for &c in coefficients[..coefficients.len() - 1].iter().rev() {
             let c = self.splat(c);

@@ -13,6 +13,7 @@
 pub mod call;
 mod delay_lines;
 mod emit;
+mod emit_dynamics;
 pub mod kernel;
 pub mod lanes;
 pub mod nodes;

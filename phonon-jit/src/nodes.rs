@@ -7,6 +7,7 @@
 
 use crate::delay_lines;
 use crate::emit::Emit;
+use crate::emit_dynamics::{self, Segments};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{InstBuilder, Value};
 use cranelift_frontend::Variable;
@@ -17,7 +18,7 @@ use phonon_ir::graph::Op;
 pub fn supports(op: &Op) -> bool {
     use NodeKind as K;
     match op {
-        Op::Dsp(kind) => !matches!(kind, K::Adsr | K::Ad | K::Ar | K::Compressor | K::Pan),
+        Op::Dsp(kind) => !matches!(kind, K::Pan),
         _ => true,
     }
 }
@@ -50,6 +51,9 @@ pub fn initial_state(op: &Op, rate: f32, seed: u64) -> Vec<f32> {
             // last output, and 1 once there is one
             K::Lag => vec![0.0, 0.0],
             K::Delay | K::Reverb | K::Chorus => delay_lines::initial_state(*kind, rate),
+            K::Adsr | K::Ad | K::Ar => emit_dynamics::ENVELOPE_INITIAL.to_vec(),
+            // the gain reduction in dB
+            K::Compressor => vec![0.0],
             _ => Vec::new(),
         },
         _ => Vec::new(),
@@ -178,7 +182,34 @@ fn dsp(
         K::Delay => delay_lines::delay(e, args, node_state, rate),
         K::Reverb => delay_lines::reverb(e, args, node_state, rate),
         K::Chorus => delay_lines::chorus(e, args, node_state, rate),
-        K::Adsr | K::Ad | K::Ar | K::Compressor | K::Pan => return None,
+        K::Adsr | K::Ad | K::Ar => {
+            let segments = match kind {
+                K::Adsr => Segments {
+                    attack: args[1],
+                    decay: args[2],
+                    sustain: args[3],
+                    release: args[4],
+                    one_shot: false,
+                },
+                K::Ad => Segments {
+                    attack: args[1],
+                    decay: args[2],
+                    sustain: e.splat(0.0),
+                    release: e.splat(0.0),
+                    one_shot: true,
+                },
+                _ => Segments {
+                    attack: args[1],
+                    decay: e.splat(0.0),
+                    sustain: e.splat(1.0),
+                    release: args[2],
+                    one_shot: false,
+                },
+            };
+            emit_dynamics::envelope(e, args[0], &segments, state, rate)
+        }
+        K::Compressor => emit_dynamics::compressor(e, args, node_state, rate),
+        K::Pan => return None,
     };
     Some(value)
 }
@@ -622,7 +653,7 @@ fn rust_min(e: &mut Emit, a: Value, b: Value) -> Value {
 }
 
 /// `Rust`'s `a.max(b)`: a NaN `b` yields `a`.
-fn rust_max(e: &mut Emit, a: Value, b: Value) -> Value {
+pub(crate) fn rust_max(e: &mut Emit, a: Value, b: Value) -> Value {
     let larger = e.compare(FloatCC::GreaterThan, b, a);
     e.select(larger, b, a)
 }

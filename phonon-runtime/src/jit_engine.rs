@@ -154,6 +154,7 @@ impl Engine for JitEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{NoVoices, Renderer};
     use phonon_ir::graph::PatternKind;
     use phonon_ir::interpret::Interpreter;
 
@@ -207,13 +208,54 @@ o6: pulse 110 0.3 # notch 900 2 * (~lfo * 0.5 + 0.5)
         assert!(jit.packing_summary().contains("f32x4"));
     }
 
+    /// Envelopes on the cycle gate (4 cycles a second, so a retrigger every
+    /// 11025 samples, inside a block), with patterned parameters, into
+    /// compressors with patterned thresholds.
+    const DYNAMICS: &str = "tempo: 4
+o1: saw \"110 165 220\" * adsr 0.01 \"0.05 0.1\" 0.5 0.02 # compressor -18 6 0.002 0.05 6 * 0.2
+o2: square 82.5 # lpf 1200 0.7 * ad 0.005 \"0.05 0.12\" * 0.2
+o3: tri \"220 330\" * ar \"0.001 0.03\" 0.02 # compressor \"-30 -10\" 3 0.01 0.1 0 * 0.2
+";
+
     #[test]
-    fn a_node_without_code_generation_is_reported() {
-        let parsed = phonon_syntax::parse("out: saw 110 # compressor -20 4 0.01 0.1\n");
-        let staged = phonon_ir::compile(&parsed.program).staged.unwrap();
-        assert!(matches!(
-            JitEngine::new(&staged, 44_100, 64),
-            Err(JitError::Unsupported { .. })
-        ));
+    fn envelopes_and_compressors_render_as_the_interpreter_does() {
+        let parsed = phonon_syntax::parse(DYNAMICS);
+        let staged = phonon_ir::compile(&parsed.program)
+            .staged
+            .expect("the dynamics program compiles");
+        assert!(staged
+            .graph
+            .nodes
+            .iter()
+            .any(|node| node.op == Op::CycleGate));
+        let (rate, block) = (44_100, 512);
+        let jit = JitEngine::new(&staged, rate, block).expect("every node compiles");
+        let mut compiled = Renderer::new(staged.clone(), jit, NoVoices, rate, block);
+        let mut reference = Renderer::interpreted(staged, rate, block);
+        // Three seconds (12 cycles) in uneven chunks, twice: the second
+        // time after a reset.
+        let chunks = [512, 1, 37, 300, 2286];
+        for pass in 0..2 {
+            let (mut worst, mut loudest) = (0.0f32, 0.0f32);
+            let mut done = 0;
+            for &len in chunks.iter().cycle() {
+                if done >= 3 * rate as usize {
+                    break;
+                }
+                let (mut jit_l, mut jit_r) = (vec![0.0; len], vec![0.0; len]);
+                let (mut ref_l, mut ref_r) = (vec![0.0; len], vec![0.0; len]);
+                compiled.render_block(&mut jit_l, &mut jit_r);
+                reference.render_block(&mut ref_l, &mut ref_r);
+                for (a, b) in jit_l.iter().chain(&jit_r).zip(ref_l.iter().chain(&ref_r)) {
+                    worst = worst.max((a - b).abs());
+                    loudest = loudest.max(b.abs());
+                }
+                done += len;
+            }
+            assert!(worst <= 1e-4, "pass {pass}: largest difference {worst}");
+            assert!(loudest > 0.05, "pass {pass}: the program is audible");
+            compiled.reset();
+            reference.reset();
+        }
     }
 }
