@@ -115,9 +115,20 @@ pub(crate) fn lower(
 ) -> Option<Value> {
     let state = node_state.registers;
     let value = match op {
-        Op::Add => e.add(args[0], args[1]),
-        Op::Sub => e.sub(args[0], args[1]),
-        Op::Mul => e.mul(args[0], args[1]),
+        // An overflow is contained where it happens, as in the reference:
+        // an infinite output would make the master limiter silence the mix.
+        Op::Add => {
+            let sum = e.add(args[0], args[1]);
+            e.finite_or_zero(sum)
+        }
+        Op::Sub => {
+            let difference = e.sub(args[0], args[1]);
+            e.finite_or_zero(difference)
+        }
+        Op::Mul => {
+            let product = e.mul(args[0], args[1]);
+            e.finite_or_zero(product)
+        }
         Op::Div => {
             let quotient = e.div(args[0], args[1]);
             e.finite_or_zero(quotient)

@@ -61,13 +61,10 @@ impl Reference {
             match &self.ops[i] {
                 Op::Const(c) => scratch.fill(*c),
                 Op::Control(_) | Op::Voices(..) | Op::CycleGate => continue,
-                Op::Add => binary(|a, b| a + b, &mut scratch),
-                Op::Sub => binary(|a, b| a - b, &mut scratch),
-                Op::Mul => binary(|a, b| a * b, &mut scratch),
-                Op::Div => binary(
-                    |a, b| if (a / b).is_finite() { a / b } else { 0.0 },
-                    &mut scratch,
-                ),
+                Op::Add => binary(|a, b| finite_or_zero(a + b), &mut scratch),
+                Op::Sub => binary(|a, b| finite_or_zero(a - b), &mut scratch),
+                Op::Mul => binary(|a, b| finite_or_zero(a * b), &mut scratch),
+                Op::Div => binary(|a, b| finite_or_zero(a / b), &mut scratch),
                 Op::Neg => {
                     for (y, x) in scratch.iter_mut().zip(&args[0]) {
                         *y = -x;
@@ -92,5 +89,14 @@ impl Reference {
             }
             self.buffers[i][..frames].copy_from_slice(&scratch);
         }
+    }
+}
+
+/// A non-finite result becomes 0, as every reference node does.
+fn finite_or_zero(x: f32) -> f32 {
+    if x.is_finite() {
+        x
+    } else {
+        0.0
     }
 }

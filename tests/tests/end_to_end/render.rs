@@ -518,6 +518,9 @@ fn jit_and_interpreter_renders_agree() {
         // Regression: outputs that read voices or a constant directly, with no
         // compiled node between, were silent on the JIT.
         ("out: s \"bd*4\"", 1e-4),
+        // An overflowing output is contained at the multiply, so the other
+        // output keeps its level instead of being limited into silence.
+        ("o1: saw 55 * 1e30 * 1e30 * 1e30\no2: sine 440 * 0.2", 1e-4),
         ("o1: s \"bd sn\" # pan \"-1 1\"\no2: 0.1", 1e-4),
         // Delay lines with every parameter modulated at audio rate, and
         // feedback cycles through them. The delay and the reverb compute
