@@ -147,7 +147,7 @@ impl ControlTrack {
         });
         if let Some(value) = sounding
             .filter_map(|h| self.conversion.convert(&h.value))
-            .last()
+            .next_back()
         {
             self.held = value;
         }

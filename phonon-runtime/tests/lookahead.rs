@@ -183,7 +183,7 @@ impl PerBlockTrack {
             });
             if let Some(value) = sounding
                 .filter_map(|h| self.conversion.convert(&h.value))
-                .last()
+                .next_back()
             {
                 self.held = value;
             }
