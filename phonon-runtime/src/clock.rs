@@ -53,6 +53,22 @@ impl SampleClock {
     pub fn samples_in_cycles(&self, cycles: Fraction) -> u64 {
         self.sample_at_or_after(cycles)
     }
+
+    /// Where a query-ahead window that begins at sample `start` ends: one
+    /// cycle later, or `max` samples later if sooner (a stopped clock's
+    /// cycle never ends), rounded down to a multiple of `grid` so that
+    /// consecutive windows meet on the grid, and always past `start`.
+    pub fn lookahead_end(&self, start: u64, max: u64, grid: u64) -> u64 {
+        let grid = grid.max(1);
+        let cycle = self.samples_in_cycles(Fraction::ONE);
+        let length = if cycle == 0 { max } else { cycle.min(max) };
+        let end = start.saturating_add(length) / grid * grid;
+        if end > start {
+            end
+        } else {
+            (start / grid).saturating_add(1).saturating_mul(grid)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -65,6 +81,18 @@ mod tests {
         assert_eq!(clock.sample_at_or_after(Fraction::ONE), 88_200);
         assert_eq!(clock.sample_at_or_after(Fraction::new(1, 4)), 22_050);
         assert_eq!(clock.cycle_at(88_200), Fraction::ONE);
+    }
+
+    #[test]
+    fn lookahead_windows_last_a_cycle_at_most_and_end_on_the_grid() {
+        // 1/2 cps at 1000 Hz: a cycle is 2000 samples.
+        let clock = SampleClock::new(1000, Fraction::new(1, 2));
+        assert_eq!(clock.lookahead_end(0, 16_384, 32), 1984);
+        assert_eq!(clock.lookahead_end(0, 100, 32), 96);
+        assert_eq!(clock.lookahead_end(1990, 16_384, 32), 3968);
+        assert_eq!(clock.lookahead_end(33, 10, 32), 64);
+        let stopped = SampleClock::new(1000, Fraction::ZERO);
+        assert_eq!(stopped.lookahead_end(5, 512, 32), 512);
     }
 
     #[test]

@@ -1,17 +1,33 @@
-//! Patterns as control signals: each block, a numeric pattern is queried once
-//! for the block's span and its events become a buffer of held values that
-//! change on the exact sample where each event starts.
+//! Patterns as control signals: a numeric pattern becomes a buffer of held
+//! values per block, changing on the exact sample where each event starts.
 //!
 //! Before the first event the value is 0; in a rest the last value holds.
 //! Continuous patterns (`sine`, `perlin` with no structure) are sampled at
-//! the start of every [`CONTINUOUS_STEP`] samples.
+//! the start of every [`CONTINUOUS_STEP`] samples of the absolute sample
+//! count (a track that starts between two steps samples its start too).
+//!
+//! Patterns are deterministic, so a track queries ahead: one query covers a
+//! window of up to a cycle ([`LOOKAHEAD_SAMPLES`] at most), its events become
+//! a sorted list of (sample, value) changes, and each block walks a cursor
+//! through it. Per block, with the window warm, nothing is queried or
+//! allocated.
 
 use crate::clock::SampleClock;
 use phonon_ir::pattern::note::{midi_to_hz, note_to_midi};
-use phonon_ir::pattern::{Hap, Pattern, Value};
+use phonon_ir::pattern::{Pattern, Value};
 
 /// How often a continuous (whole-less) pattern is sampled, in samples.
 pub const CONTINUOUS_STEP: usize = 32;
+
+/// The longest query-ahead window, in samples (0.37 s at 44.1 kHz, 32 blocks
+/// of 512): long enough that querying costs little per block, short enough
+/// that when every track refills in the same block the render-ahead thread
+/// (two blocks of slack in `phonon run`) absorbs it.
+pub const LOOKAHEAD_SAMPLES: u64 = 16_384;
+
+/// The window of a pattern with continuous parts, in samples: each of its
+/// [`CONTINUOUS_STEP`]s is a query, so a refill stays at 32 queries.
+pub const CONTINUOUS_LOOKAHEAD_SAMPLES: u64 = 1024;
 
 /// How pattern values become numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,8 +63,16 @@ pub struct ControlTrack {
     /// False until the first block: a track that starts mid-event (a late
     /// start, a reload mid-cycle) takes the value already sounding.
     primed: bool,
-    /// Onsets found in the current block: (offset in block, value). Reused.
-    changes: Vec<(usize, f32)>,
+    /// The value changes of the window: (absolute sample, value) in sample
+    /// order; at one sample they apply in turn, so the last wins. Reused.
+    changes: Vec<(u64, f32)>,
+    /// The next change to apply.
+    next: usize,
+    /// The window covers samples up to here (exclusive).
+    window_end: u64,
+    /// Where the next block should start; a block elsewhere (a jump) drops
+    /// the window and queries again from its own start.
+    position: u64,
 }
 
 impl ControlTrack {
@@ -59,6 +83,9 @@ impl ControlTrack {
             held: 0.0,
             primed: false,
             changes: Vec::with_capacity(64),
+            next: 0,
+            window_end: 0,
+            position: 0,
         }
     }
 
@@ -67,65 +94,125 @@ impl ControlTrack {
         self.held
     }
 
+    /// Back to the state of a new track, keeping the storage.
+    pub fn reset(&mut self) {
+        self.held = 0.0;
+        self.primed = false;
+        self.changes.clear();
+        self.next = 0;
+        self.window_end = 0;
+        self.position = 0;
+    }
+
     /// Fills `out` with the control values of samples `[start, start + out.len())`.
     pub fn render(&mut self, clock: &SampleClock, start: u64, out: &mut [f32]) {
-        let haps = self.pattern.query(clock.onset_span(start, out.len()));
-        let continuous = haps.iter().any(|h| h.whole.is_none());
-        self.changes.clear();
+        let end = start + out.len() as u64;
         if !self.primed {
             self.primed = true;
-            let now = clock.cycle_at(start);
-            let sounding = haps.iter().filter(|h| {
-                h.whole
-                    .is_some_and(|w| clock.sample_at_or_after(w.begin) < start && w.end > now)
-            });
-            if let Some(value) = sounding
-                .filter_map(|h| self.conversion.convert(&h.value))
-                .last()
-            {
-                self.held = value;
-            }
+            self.take_sounding_value(clock, start, out.len());
+            self.drop_window(start);
+        } else if start != self.position {
+            self.drop_window(start);
         }
+        let mut written = start;
+        while written < end {
+            if written >= self.window_end {
+                self.refill(clock, written);
+            }
+            let stop = end.min(self.window_end);
+            while let Some(&(at, value)) = self.changes.get(self.next) {
+                if at >= stop {
+                    break;
+                }
+                let at = at.max(written);
+                out[(written - start) as usize..(at - start) as usize].fill(self.held);
+                self.held = value;
+                written = at;
+                self.next += 1;
+            }
+            out[(written - start) as usize..(stop - start) as usize].fill(self.held);
+            written = stop;
+        }
+        self.position = end;
+    }
+
+    /// The value of the events already sounding at `start`, found among
+    /// the haps of the first block's onset span (`len` samples long).
+    fn take_sounding_value(&mut self, clock: &SampleClock, start: u64, len: usize) {
+        let haps = self.pattern.query(clock.onset_span(start, len));
+        let now = clock.cycle_at(start);
+        let sounding = haps.iter().filter(|h| {
+            h.whole
+                .is_some_and(|w| clock.sample_at_or_after(w.begin) < start && w.end > now)
+        });
+        if let Some(value) = sounding
+            .filter_map(|h| self.conversion.convert(&h.value))
+            .next_back()
+        {
+            self.held = value;
+        }
+    }
+
+    /// Forgets the window, so that the next one starts at `start`.
+    fn drop_window(&mut self, start: u64) {
+        self.changes.clear();
+        self.next = 0;
+        self.window_end = start;
+    }
+
+    /// Queries the window that starts at `from` (the previous one's end)
+    /// into `changes`: the onsets whose first sample falls in it, then, if
+    /// the pattern has continuous parts there, one sample of them at every
+    /// step. At one sample a continuous value comes after the onsets.
+    fn refill(&mut self, clock: &SampleClock, from: u64) {
+        let grid = CONTINUOUS_STEP as u64;
+        let mut end = clock.lookahead_end(from, LOOKAHEAD_SAMPLES, grid);
+        let haps = self
+            .pattern
+            .query(clock.onset_span(from, (end - from) as usize));
+        let continuous = haps.iter().any(|h| h.whole.is_none());
+        if continuous {
+            end = end.min(clock.lookahead_end(from, CONTINUOUS_LOOKAHEAD_SAMPLES, grid));
+        }
+        self.changes.clear();
+        self.next = 0;
+        self.window_end = end;
         for hap in haps.iter().filter(|h| h.has_onset()) {
-            self.push_onset(clock, start, out.len(), hap);
+            let (Some(whole), Some(value)) = (hap.whole, self.conversion.convert(&hap.value))
+            else {
+                continue;
+            };
+            let at = clock.sample_at_or_after(whole.begin);
+            if (from..end).contains(&at) {
+                self.changes.push((at, value));
+            }
         }
         if continuous {
-            self.push_continuous_samples(clock, start, out.len());
+            self.push_continuous_samples(clock, from, end);
         }
-        // Stable sort: at equal offsets the later event (query order) wins.
-        self.changes.sort_by_key(|&(offset, _)| offset);
-        let mut next = 0;
-        for (i, sample) in out.iter_mut().enumerate() {
-            while next < self.changes.len() && self.changes[next].0 <= i {
-                self.held = self.changes[next].1;
-                next += 1;
-            }
-            *sample = self.held;
-        }
+        // Stable: at one sample the later event (query order) wins, and a
+        // continuous sample wins over the onsets.
+        self.changes.sort_by_key(|&(at, _)| at);
     }
 
-    fn push_onset(&mut self, clock: &SampleClock, start: u64, len: usize, hap: &Hap<Value>) {
-        let Some(value) = self.conversion.convert(&hap.value) else {
-            return;
-        };
-        let Some(whole) = hap.whole else { return };
-        let at = clock.sample_at_or_after(whole.begin);
-        if at >= start && at < start + len as u64 {
-            self.changes.push(((at - start) as usize, value));
-        }
-    }
-
-    fn push_continuous_samples(&mut self, clock: &SampleClock, start: u64, len: usize) {
-        for offset in (0..len).step_by(CONTINUOUS_STEP) {
-            let step = CONTINUOUS_STEP.min(len - offset);
-            let span = clock.span(start + offset as u64, step);
-            for hap in self.pattern.query(span) {
+    /// Samples the whole-less haps at the start of every step in
+    /// `[from, end)`; `end` is on the grid, `from` may be between steps.
+    fn push_continuous_samples(&mut self, clock: &SampleClock, from: u64, end: u64) {
+        let grid = CONTINUOUS_STEP as u64;
+        let mut step = from;
+        while step < end {
+            let step_end = (step / grid + 1) * grid;
+            for hap in self
+                .pattern
+                .query(clock.span(step, (step_end - step) as usize))
+            {
                 if hap.whole.is_none() {
                     if let Some(value) = self.conversion.convert(&hap.value) {
-                        self.changes.push((offset, value));
+                        self.changes.push((step, value));
                     }
                 }
             }
+            step = step_end;
         }
     }
 }

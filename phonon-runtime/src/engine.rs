@@ -90,6 +90,7 @@ pub struct Renderer<E, V> {
     inputs: BlockInputs,
     outputs: OutputBuffers,
     limiter: Limiter,
+    cycle_gate: CycleGate,
     max_block: usize,
 }
 
@@ -146,6 +147,7 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
             inputs,
             outputs,
             limiter: Limiter::new(rate as f32),
+            cycle_gate: CycleGate::default(),
             max_block,
             program,
             engine,
@@ -216,12 +218,14 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
     }
 
     /// Back to sample 0 with every node, voice and control in its initial
-    /// state. Rebuilds the control tracks, so it allocates: not for the
-    /// audio thread.
+    /// state. Keeps every buffer; the first blocks after it query their
+    /// patterns again, as at the start.
     pub fn reset(&mut self) {
         self.engine.reset();
         self.voices.reset();
-        self.controls = control_tracks(&self.program);
+        for (_, track) in &mut self.controls {
+            track.reset();
+        }
         self.limiter.reset();
         self.position = 0;
     }
@@ -239,7 +243,8 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
             self.voices
                 .render(pattern, &self.clock, start, voice_left, voice_right);
         }
-        fill_cycle_gate(&self.clock, start, self.inputs.cycle_gate_mut());
+        self.cycle_gate
+            .fill(&self.clock, start, self.inputs.cycle_gate_mut());
         self.engine.process_block(&self.inputs, &mut self.outputs);
 
         left.fill(0.0);
@@ -278,19 +283,52 @@ fn control_tracks(program: &StagedProgram) -> Vec<(PatternId, ControlTrack)> {
 /// constant within a cycle, changing on the first sample at or after each
 /// cycle start, where the envelopes outside voices retrigger.
 pub fn fill_cycle_gate(clock: &SampleClock, start: u64, gate: &mut [f32]) {
-    let mut i = 0;
-    while i < gate.len() {
-        let sample = start + i as u64;
-        let cycle = clock.cycle_at(sample).floor_int();
-        let next_cycle = clock.sample_at_or_after(Fraction::from_int(cycle.saturating_add(1)));
-        let end = if next_cycle > sample {
-            usize::try_from(next_cycle - start).map_or(gate.len(), |end| end.min(gate.len()))
+    CycleGate::default().fill(clock, start, gate);
+}
+
+/// The cycle gate with the current cycle's samples remembered, so that the
+/// blocks inside one cycle do no rational arithmetic.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CycleGate {
+    /// The cycle of samples `[first, next)`; an empty range knows nothing.
+    cycle: i64,
+    first: u64,
+    next: u64,
+}
+
+impl CycleGate {
+    /// Writes the gate of samples `[start, start + gate.len())`, as
+    /// [`fill_cycle_gate`].
+    pub fn fill(&mut self, clock: &SampleClock, start: u64, gate: &mut [f32]) {
+        let mut i = 0;
+        while i < gate.len() {
+            let sample = start + i as u64;
+            let end = if (self.first..self.next).contains(&sample) {
+                usize::try_from(self.next - start).map_or(gate.len(), |end| end.min(gate.len()))
+            } else {
+                self.find_cycle(clock, sample, start, gate.len())
+            };
+            gate[i..end].fill((self.cycle + 1) as f32);
+            i = end;
+        }
+    }
+
+    /// Finds the cycle of `sample` and returns where it ends in the block
+    /// of `len` samples from `start`.
+    fn find_cycle(&mut self, clock: &SampleClock, sample: u64, start: u64, len: usize) -> usize {
+        self.cycle = clock.cycle_at(sample).floor_int();
+        let next = clock.sample_at_or_after(Fraction::from_int(self.cycle.saturating_add(1)));
+        if next > sample {
+            self.first = clock.sample_at_or_after(Fraction::from_int(self.cycle));
+            self.next = next;
+            usize::try_from(next - start).map_or(len, |end| end.min(len))
         } else {
-            // A stopped clock (tempo 0) never reaches the next cycle.
-            gate.len()
-        };
-        gate[i..end].fill((cycle + 1) as f32);
-        i = end;
+            // A stopped clock (tempo 0) never reaches the next cycle: the
+            // cycle holds to the end of the block and is looked up again.
+            self.first = 0;
+            self.next = 0;
+            len
+        }
     }
 }
 
@@ -394,6 +432,34 @@ mod tests {
         let stopped = SampleClock::new(44_100, Fraction::ZERO);
         fill_cycle_gate(&stopped, 5, &mut gate);
         assert!(gate.iter().all(|&g| g == 1.0));
+    }
+
+    #[test]
+    fn the_remembered_cycle_gate_matches_a_fresh_one_for_any_blocks() {
+        for cps in [
+            Fraction::new(7, 3),
+            Fraction::new(1, 2),
+            Fraction::from_int(40),
+            Fraction::ZERO,
+        ] {
+            let clock = SampleClock::new(48_000, cps);
+            let mut remembered = CycleGate::default();
+            let mut start = 0u64;
+            for len in [1usize, 700, 20_571, 3, 20_572, 4096, 1, 1, 999].repeat(4) {
+                let mut got = vec![0.0; len];
+                let mut expected = vec![0.0; len];
+                remembered.fill(&clock, start, &mut got);
+                fill_cycle_gate(&clock, start, &mut expected);
+                assert_eq!(got, expected, "{cps:?} at {start}");
+                start += len as u64;
+            }
+            // A jump back looks the cycle up again.
+            let mut got = vec![0.0; 64];
+            let mut expected = vec![0.0; 64];
+            remembered.fill(&clock, 10, &mut got);
+            fill_cycle_gate(&clock, 10, &mut expected);
+            assert_eq!(got, expected);
+        }
     }
 
     #[test]

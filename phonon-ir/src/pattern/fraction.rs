@@ -4,6 +4,7 @@
 use num_integer::Integer;
 use num_rational::Ratio;
 use num_traits::Zero;
+use std::cmp::Ordering;
 use std::fmt;
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub, SubAssign};
 
@@ -11,7 +12,12 @@ use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub, SubAssign};
 ///
 /// Backed by `i128` numerator and denominator, always reduced, so a query at
 /// cycle 10^6 costs the same as one at cycle 0 and stays exact.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+///
+/// Arithmetic and comparison take a fast path when both operands' parts fit
+/// in `i64` (almost always): the `i128` products cannot overflow, and the
+/// reduction runs on `u64` when the result fits, avoiding the slow 128-bit
+/// division. A reduced fraction is unique, so both paths give the same value.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Fraction(Ratio<i128>);
 
 impl Fraction {
@@ -212,30 +218,119 @@ impl From<i64> for Fraction {
     }
 }
 
-macro_rules! binary_op {
-    ($trait:ident, $method:ident, $op:tt) => {
-        impl $trait for Fraction {
-            type Output = Fraction;
-            fn $method(self, rhs: Fraction) -> Fraction {
-                Fraction(self.0 $op rhs.0)
+impl Fraction {
+    /// Numerator and denominator as `i128`s known to fit in `i64`.
+    fn small_parts(self) -> Option<(i128, i128)> {
+        let fits = |x: i128| i64::try_from(x).is_ok();
+        (fits(self.numer()) && fits(self.denom())).then(|| (self.numer(), self.denom()))
+    }
+
+    /// `numer / denom` reduced, for `denom > 0`, on `u64` when both fit.
+    fn reduced(numer: i128, denom: i128) -> Fraction {
+        match (u64::try_from(numer.unsigned_abs()), u64::try_from(denom)) {
+            (Ok(magnitude), Ok(denom)) => {
+                let divisor = binary_gcd(magnitude, denom).max(1);
+                let magnitude = i128::from(magnitude / divisor);
+                let numer = if numer < 0 { -magnitude } else { magnitude };
+                Fraction(Ratio::new_raw(numer, i128::from(denom / divisor)))
             }
+            _ => Fraction(Ratio::new(numer, denom)),
         }
-    };
+    }
 }
-binary_op!(Add, add, +);
-binary_op!(Sub, sub, -);
-binary_op!(Mul, mul, *);
-binary_op!(Div, div, /);
+
+/// Stein's binary gcd: shifts and subtractions only.
+fn binary_gcd(mut a: u64, mut b: u64) -> u64 {
+    if a == 0 || b == 0 {
+        return a | b;
+    }
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
+}
+
+impl Ord for Fraction {
+    fn cmp(&self, other: &Fraction) -> Ordering {
+        match (self.small_parts(), other.small_parts()) {
+            // Denominators are positive, so cross-multiplying keeps the order.
+            (Some((a, b)), Some((c, d))) => (a * d).cmp(&(c * b)),
+            _ => self.0.cmp(&other.0),
+        }
+    }
+}
+
+impl PartialOrd for Fraction {
+    fn partial_cmp(&self, other: &Fraction) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Add for Fraction {
+    type Output = Fraction;
+    fn add(self, rhs: Fraction) -> Fraction {
+        match (self.small_parts(), rhs.small_parts()) {
+            (Some((a, b)), Some((c, d))) => Fraction::reduced(a * d + c * b, b * d),
+            _ => Fraction(self.0 + rhs.0),
+        }
+    }
+}
+
+impl Sub for Fraction {
+    type Output = Fraction;
+    fn sub(self, rhs: Fraction) -> Fraction {
+        match (self.small_parts(), rhs.small_parts()) {
+            (Some((a, b)), Some((c, d))) => Fraction::reduced(a * d - c * b, b * d),
+            _ => Fraction(self.0 - rhs.0),
+        }
+    }
+}
+
+impl Mul for Fraction {
+    type Output = Fraction;
+    fn mul(self, rhs: Fraction) -> Fraction {
+        match (self.small_parts(), rhs.small_parts()) {
+            (Some((a, b)), Some((c, d))) => Fraction::reduced(a * c, b * d),
+            _ => Fraction(self.0 * rhs.0),
+        }
+    }
+}
+
+impl Div for Fraction {
+    type Output = Fraction;
+    fn div(self, rhs: Fraction) -> Fraction {
+        match (self.small_parts(), rhs.small_parts()) {
+            (Some((a, b)), Some((c, d))) if c != 0 => {
+                let (numer, denom) = (a * d, b * c);
+                if denom < 0 {
+                    Fraction::reduced(-numer, -denom)
+                } else {
+                    Fraction::reduced(numer, denom)
+                }
+            }
+            // A zero divisor panics there, as documented on `new`.
+            _ => Fraction(self.0 / rhs.0),
+        }
+    }
+}
 
 impl AddAssign for Fraction {
     fn add_assign(&mut self, rhs: Fraction) {
-        self.0 += rhs.0;
+        *self = *self + rhs;
     }
 }
 
 impl SubAssign for Fraction {
     fn sub_assign(&mut self, rhs: Fraction) {
-        self.0 -= rhs.0;
+        *self = *self - rhs;
     }
 }
 
@@ -279,6 +374,39 @@ mod tests {
         assert_eq!(Fraction::from_f64(0.125), Some(Fraction::new(1, 8)));
         assert_eq!(Fraction::parse("x"), None);
         assert_eq!(Fraction::parse("1/0"), None);
+    }
+
+    #[test]
+    fn fast_paths_agree_with_plain_rationals() {
+        let big = i128::from(i64::MAX) * 3;
+        let values = [
+            Fraction::ZERO,
+            Fraction::ONE,
+            Fraction::new(-7, 3),
+            Fraction::new(44_100, 7),
+            Fraction::new(1, 1 << 40),
+            Fraction::new(i128::from(i64::MAX), 2),
+            Fraction::new(i128::from(i64::MIN) + 1, 3),
+            Fraction::new(big, 7),
+            Fraction::new(-5, big),
+        ];
+        for &x in &values {
+            for &y in &values {
+                assert_eq!(x.cmp(&y), x.0.cmp(&y.0), "{x} <=> {y}");
+                // Plain rationals overflow on the large ones.
+                if x.small_parts().is_some() && y.small_parts().is_some() {
+                    assert_eq!(x + y, Fraction(x.0 + y.0), "{x} + {y}");
+                    assert_eq!(x - y, Fraction(x.0 - y.0), "{x} - {y}");
+                    assert_eq!(x * y, Fraction(x.0 * y.0), "{x} * {y}");
+                    if !y.is_zero() {
+                        assert_eq!(x / y, Fraction(x.0 / y.0), "{x} / {y}");
+                    }
+                }
+            }
+        }
+        assert_eq!(binary_gcd(0, 12), 12);
+        assert_eq!(binary_gcd(48, 180), 12);
+        assert_eq!(binary_gcd(u64::MAX, u64::MAX - 1), 1);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Block preparation for an event pattern: one query per block, the haps that
-//! start inside it turned into [`Onset`]s (sample offset, length, parameters
+//! Preparation for an event pattern: one query per span of samples (a
+//! query-ahead window of many blocks), the haps that start inside it turned
+//! into [`Onset`]s (sample offset, length, parameters
 //! parsed into the plain [`EventParams`]). Not the mixing loop: the query and
 //! the parsing allocate, and run before it, so that the loop that starts and
 //! mixes voices reads no strings and allocates nothing.

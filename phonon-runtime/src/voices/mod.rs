@@ -4,13 +4,15 @@
 //!
 //! Each block has two phases:
 //!
-//! 1. **Preparation** ([`events::collect_onsets`]): the pattern is queried
-//!    for the block and every event starting in it is parsed into numbers,
-//!    its sample resolved to a shared buffer. This allocates, and loads a
-//!    sample not met before (see below).
-//! 2. **Mixing** ([`VoicePool::render_with_onsets`]): voices render in
-//!    segments between onsets, each new voice starting on the exact sample
-//!    of its onset. This allocates nothing, takes no lock and reads no
+//! 1. **Preparation** ([`events::collect_onsets`]): when the block passes
+//!    the end of the query-ahead window, the pattern is queried for the next
+//!    window (up to a cycle, [`LOOKAHEAD_SAMPLES`] at most) and every event
+//!    starting in it is parsed into numbers, its sample resolved to a shared
+//!    buffer. This allocates, and loads a sample not met before (see below);
+//!    the blocks between refills query nothing.
+//! 2. **Mixing**: voices render in segments between the window's onsets
+//!    that fall in the block, each new voice starting on the exact sample of
+//!    its onset. This allocates nothing, takes no lock and reads no
 //!    strings.
 //!
 //! Samples: [`VoiceEngine::preload`] queries the first cycles and loads every
@@ -36,6 +38,7 @@ use std::sync::Arc;
 use phonon_ir::pattern::{Fraction, Pattern, TimeSpan, Value};
 
 use crate::clock::SampleClock;
+use crate::controls::LOOKAHEAD_SAMPLES;
 use crate::samples::{SampleLibrary, SampleWarning};
 pub use cache::SampleCache;
 pub use events::{collect_onsets, parse_event, Envelope, EventParams, Instrument, Onset, Waveform};
@@ -48,8 +51,18 @@ pub struct VoiceEngine {
     pattern: Pattern<Value>,
     samples: SampleCache,
     pool: VoicePool,
-    /// The block's onsets, reused from block to block.
+    /// The onsets of the query-ahead window, offsets counted from
+    /// `window_start`, in offset order. Reused from window to window.
     onsets: Vec<Onset>,
+    /// The next onset to start.
+    next: usize,
+    /// The window covers samples `[window_start, window_end)`.
+    window_start: u64,
+    window_end: u64,
+    /// Where the next block should start; a block elsewhere (a jump, the
+    /// first block of a program taking over mid-piece) queries from its own
+    /// start.
+    position: u64,
 }
 
 impl VoiceEngine {
@@ -66,6 +79,10 @@ impl VoiceEngine {
             samples: SampleCache::new(library, rate),
             pool: VoicePool::new(capacity, rate),
             onsets: Vec::with_capacity(64),
+            next: 0,
+            window_start: 0,
+            window_end: 0,
+            position: 0,
         }
     }
 
@@ -91,18 +108,63 @@ impl VoiceEngine {
         right: &mut [f32],
     ) {
         let len = left.len().min(right.len());
+        let (left, right) = (&mut left[..len], &mut right[..len]);
+        left.fill(0.0);
+        right.fill(0.0);
+        if start != self.position {
+            self.drop_window(start);
+        }
+        let end = start + len as u64;
+        let mut rendered = 0;
+        let mut covered = start;
+        while covered < end {
+            if covered >= self.window_end {
+                self.refill(clock, covered);
+            }
+            let stop = end.min(self.window_end);
+            while let Some(onset) = self.onsets.get(self.next) {
+                let at = self.window_start + onset.offset as u64;
+                if at >= stop {
+                    break;
+                }
+                let offset = (at.max(start) - start) as usize;
+                if offset > rendered {
+                    self.pool
+                        .render(&mut left[rendered..offset], &mut right[rendered..offset]);
+                    rendered = offset;
+                }
+                self.pool.start(&onset.params, onset.duration);
+                self.next += 1;
+            }
+            covered = stop;
+        }
+        self.pool
+            .render(&mut left[rendered..], &mut right[rendered..]);
+        self.position = end;
+    }
+
+    /// Forgets the window, so that the next one starts at `start`.
+    fn drop_window(&mut self, start: u64) {
+        self.onsets.clear();
+        self.next = 0;
+        self.window_start = start;
+        self.window_end = start;
+    }
+
+    /// Queries the window that starts at `from` (the previous one's end).
+    fn refill(&mut self, clock: &SampleClock, from: u64) {
+        let end = clock.lookahead_end(from, LOOKAHEAD_SAMPLES, 1);
         collect_onsets(
             &self.pattern,
             clock,
-            start,
-            len,
+            from,
+            (end - from) as usize,
             &mut self.samples,
             &mut self.onsets,
         );
-        left[..len].fill(0.0);
-        right[..len].fill(0.0);
-        self.pool
-            .render_with_onsets(&self.onsets, &mut left[..len], &mut right[..len]);
+        self.next = 0;
+        self.window_start = from;
+        self.window_end = end;
     }
 
     /// Warnings about samples first met while rendering, since the last call.
@@ -114,6 +176,8 @@ impl VoiceEngine {
     /// reproduces the output exactly. Loaded samples are kept.
     pub fn reset(&mut self) {
         self.pool.reset();
+        self.drop_window(0);
+        self.position = 0;
     }
 
     /// Hot swap: this engine continues the voices `old` is playing (their
