@@ -78,6 +78,12 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_VOICE_COUNT,
           value_parser = voices::parse_voice_count)]
     voices: usize,
+    /// Threads that render the program: the render thread plus N-1
+    /// workers, which the scheduler uses for the stages it measures to run
+    /// faster split (each reload measures again). Interpreted kernels.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let voices = Voices {
         library: voices::open_library(args.samples.clone()),
         count: args.voices,
+        threads: usize::from(args.threads),
     };
 
     let first = match prepare(&name, &source, None, &voices, rate, block) {
@@ -313,11 +320,12 @@ struct Prepared {
     compile_time: Duration,
 }
 
-/// Where every program's voices find their samples, and how many each
-/// event pattern gets.
+/// Where every program's voices find their samples, how many each event
+/// pattern gets, and how many threads render a program.
 struct Voices {
     library: Arc<SampleLibrary>,
     count: usize,
+    threads: usize,
 }
 
 /// How many channel pairs `--outputs split` needs for `program`: output N
@@ -354,8 +362,15 @@ fn prepare(
     let tempo_cps = staged.graph.tempo_cps;
     let program_voices = voices::build(&staged.graph, &voices.library, rate, voices.count);
     let program = Box::new(match previous {
-        Some(previous) => LiveRenderer::following(previous, staged, program_voices, rate, block),
-        None => LiveRenderer::new(staged, program_voices, rate, block),
+        Some(previous) => LiveRenderer::following(
+            previous,
+            staged,
+            program_voices,
+            rate,
+            block,
+            voices.threads,
+        ),
+        None => LiveRenderer::new(staged, program_voices, rate, block, voices.threads),
     });
     Ok(Prepared {
         program,

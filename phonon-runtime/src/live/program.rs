@@ -1,5 +1,6 @@
-//! A compiled program ready for the hot swap: the interpreted [`Renderer`]
-//! plus what it needs to continue the program it replaces. Matching the
+//! A compiled program ready for the hot swap: a [`Renderer`] on the stage
+//! [`Scheduler`] (interpreted kernels on persistent worker threads) plus
+//! what it needs to continue the program it replaces. Matching the
 //! old graph to the new one happens here, off the audio thread, output by
 //! output: an output whose signal graph is unchanged (same operations,
 //! constants, control patterns and node labels; an event pattern's text may
@@ -9,8 +10,9 @@
 //! other output fades: the new one starts fresh and fades in while the old
 //! one, its state untouched, fades out. The swap itself only trades states.
 
-use crate::engine::{Interpreter, Renderer};
+use crate::engine::Renderer;
 use crate::live::player::LiveProgram;
+use crate::schedule::Scheduler;
 use crate::voices::ProgramVoices;
 use phonon_ir::graph::{Channel, Graph, NodeId, Op, OutputId, PatternId, StagedProgram};
 use std::collections::hash_map::DefaultHasher;
@@ -22,7 +24,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A program that can take over from the one before it.
 pub struct LiveRenderer {
-    renderer: Renderer<Interpreter, ProgramVoices>,
+    renderer: Renderer<Scheduler, ProgramVoices>,
     id: u64,
     /// Per output: the channel pair it plays on with `--outputs split`.
     channel_pairs: Vec<usize>,
@@ -58,14 +60,16 @@ pub struct SwapPlan {
 }
 
 impl LiveRenderer {
-    /// The first program: starts from sample 0. `voices` must have been
-    /// built for `program` at `rate` (and preloaded: this is off the audio
-    /// thread).
+    /// The first program: starts from sample 0, on `threads` threads (the
+    /// render thread and `threads - 1` workers, used where the scheduler
+    /// measures a gain). `voices` must have been built for `program` at
+    /// `rate` (and preloaded: this is off the audio thread).
     pub fn new(
         program: StagedProgram,
         voices: ProgramVoices,
         rate: u32,
         max_block: usize,
+        threads: usize,
     ) -> LiveRenderer {
         let channel_pairs = program
             .graph
@@ -73,8 +77,9 @@ impl LiveRenderer {
             .iter()
             .map(|o| o.number.map_or(0, |n| n.saturating_sub(1) as usize))
             .collect();
+        let engine = Scheduler::new(&program, rate, max_block, threads.max(1));
         LiveRenderer {
-            renderer: Renderer::interpreted_with(program, voices, rate, max_block),
+            renderer: Renderer::new(program, engine, voices, rate, max_block),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             channel_pairs,
             predecessor: None,
@@ -91,8 +96,9 @@ impl LiveRenderer {
         voices: ProgramVoices,
         rate: u32,
         max_block: usize,
+        threads: usize,
     ) -> LiveRenderer {
-        let mut next = LiveRenderer::new(program, voices, rate, max_block);
+        let mut next = LiveRenderer::new(program, voices, rate, max_block, threads);
         let old = &previous.graph;
         let new = &next.renderer.program().graph;
         let (plan, continued) = plan_swap(old, new);
@@ -372,7 +378,7 @@ mod tests {
 
     fn live(program: StagedProgram) -> LiveRenderer {
         let voices = kit_voices(&program);
-        LiveRenderer::new(program, voices, 48_000, 256)
+        LiveRenderer::new(program, voices, 48_000, 256, 1)
     }
 
     fn kit_voices(program: &StagedProgram) -> ProgramVoices {
@@ -384,7 +390,7 @@ mod tests {
         let program = compile(source);
         let voices = kit_voices(&program);
         Box::new(LiveRenderer::following(
-            previous, program, voices, 48_000, 256,
+            previous, program, voices, 48_000, 256, 2,
         ))
     }
 
