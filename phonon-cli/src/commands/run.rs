@@ -21,6 +21,7 @@ use phonon_runtime::audio::null::{NullConfig, NullDevice};
 use phonon_runtime::audio::record::{record, Recorder};
 use phonon_runtime::audio::stats::{AudioStats, StatsSnapshot};
 use phonon_runtime::audio::{BlockSource, DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RATE};
+use phonon_runtime::clock::SampleClock;
 use phonon_runtime::live::player::{player, Handover, PlayerConfig, PlayerControl, Routing};
 use phonon_runtime::live::program::{Lineage, LiveRenderer, SwapPlan};
 use phonon_runtime::live::watch::{FileChange, FileWatcher, DEFAULT_DEBOUNCE};
@@ -426,38 +427,22 @@ fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Cycle position from frames played: the clock continues across reloads,
-/// each program's tempo counting from the frame it took over.
-struct CycleClock {
-    rate: u32,
-    cps: Fraction,
-    from_frame: u64,
-    from_cycle: Fraction,
-}
+/// Cycle position from frames played, for the status line: a reload's
+/// tempo counts from the cycle position at its swap, as in the renderer.
+struct CycleClock(SampleClock);
 
 impl CycleClock {
     fn new(cps: Fraction, rate: u32) -> CycleClock {
-        CycleClock {
-            rate,
-            cps,
-            from_frame: 0,
-            from_cycle: Fraction::ZERO,
-        }
+        CycleClock(SampleClock::new(rate, cps))
     }
 
     fn cycle_at(&self, frame: u64) -> f64 {
-        let since = frame.saturating_sub(self.from_frame) as f64 / f64::from(self.rate);
-        self.from_cycle.to_f64() + since * self.cps.to_f64()
+        self.0.cycle_at(frame).to_f64()
     }
 
     fn change_tempo(&mut self, frame: u64, cps: Fraction) {
-        let elapsed = Fraction::new(
-            i128::from(frame.saturating_sub(self.from_frame)),
-            i128::from(self.rate),
-        );
-        self.from_cycle = self.from_cycle + elapsed * self.cps;
-        self.from_frame = frame;
-        self.cps = cps;
+        let at = self.0.cycle_at(frame);
+        self.0 = SampleClock::new(self.0.rate, cps).continuing_at(frame, at);
     }
 }
 
