@@ -1,5 +1,8 @@
 //! The exact cycle clock: sample counts and cycle positions convert through
 //! rationals, so block boundaries never drift, however long a piece plays.
+//! A clock counts from an origin (sample 0 at cycle 0, unless a live reload
+//! changed the tempo: then the new tempo counts from the swap's sample and
+//! cycle, so the cycle position never jumps).
 
 use phonon_ir::pattern::{Fraction, TimeSpan};
 
@@ -8,16 +11,36 @@ pub struct SampleClock {
     pub rate: u32,
     /// Cycles per second.
     pub cps: Fraction,
+    /// The sample where `origin_cycle` falls; the tempo counts from here.
+    origin_sample: u64,
+    origin_cycle: Fraction,
 }
 
 impl SampleClock {
     pub fn new(rate: u32, cps: Fraction) -> SampleClock {
-        SampleClock { rate, cps }
+        SampleClock {
+            rate,
+            cps,
+            origin_sample: 0,
+            origin_cycle: Fraction::ZERO,
+        }
+    }
+
+    /// This clock's tempo from sample `sample` on, where the cycle position
+    /// is `cycle` (a tempo change that keeps the position continuous).
+    pub fn continuing_at(self, sample: u64, cycle: Fraction) -> SampleClock {
+        SampleClock {
+            origin_sample: sample,
+            origin_cycle: cycle,
+            ..self
+        }
     }
 
     /// The cycle position at the start of sample `n`.
     pub fn cycle_at(&self, sample: u64) -> Fraction {
-        Fraction::new(sample as i128, 1) * self.cps / Fraction::new(i128::from(self.rate), 1)
+        let since = sample as i128 - self.origin_sample as i128;
+        self.origin_cycle
+            + Fraction::new(since, 1) * self.cps / Fraction::new(i128::from(self.rate), 1)
     }
 
     /// The span of cycles that samples `[start, start + len)` cover.
@@ -44,14 +67,20 @@ impl SampleClock {
         if t <= Fraction::ZERO || self.cps <= Fraction::ZERO {
             return 0;
         }
-        let samples = t * Fraction::new(i128::from(self.rate), 1) / self.cps;
+        let samples = Fraction::new(self.origin_sample as i128, 1)
+            + (t - self.origin_cycle) * Fraction::new(i128::from(self.rate), 1) / self.cps;
         let ceil = samples.ceil();
-        u64::try_from(ceil.numer()).unwrap_or(u64::MAX)
+        u64::try_from(ceil.numer().max(0)).unwrap_or(u64::MAX)
     }
 
     /// Samples in `cycles` cycles, rounded up to a whole sample.
+    /// A length, so it does not depend on where the clock's origin is.
     pub fn samples_in_cycles(&self, cycles: Fraction) -> u64 {
-        self.sample_at_or_after(cycles)
+        if cycles <= Fraction::ZERO || self.cps <= Fraction::ZERO {
+            return 0;
+        }
+        let samples = cycles * Fraction::new(i128::from(self.rate), 1) / self.cps;
+        u64::try_from(samples.ceil().numer()).unwrap_or(u64::MAX)
     }
 
     /// Where a query-ahead window that begins at sample `start` ends: one
@@ -93,6 +122,20 @@ mod tests {
         assert_eq!(clock.lookahead_end(33, 10, 32), 64);
         let stopped = SampleClock::new(1000, Fraction::ZERO);
         assert_eq!(stopped.lookahead_end(5, 512, 32), 512);
+    }
+
+    #[test]
+    fn a_continued_clock_keeps_the_position_and_counts_the_new_tempo_from_there() {
+        let slow = SampleClock::new(1_000, Fraction::new(1, 2));
+        let at = slow.cycle_at(3_000);
+        let fast = SampleClock::new(1_000, Fraction::new(2, 1)).continuing_at(3_000, at);
+        assert_eq!(fast.cycle_at(3_000), Fraction::new(3, 2));
+        assert_eq!(fast.cycle_at(3_250), Fraction::new(2, 1));
+        assert_eq!(fast.sample_at_or_after(Fraction::new(5, 2)), 3_500);
+        assert_eq!(fast.sample_at_or_after(Fraction::new(-1, 1)), 0);
+        // A length stays a length wherever the origin moved.
+        assert_eq!(fast.samples_in_cycles(Fraction::ONE), 500);
+        assert_eq!(fast.lookahead_end(3_000, 16_384, 32), 3_488);
     }
 
     #[test]

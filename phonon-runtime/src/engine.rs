@@ -210,9 +210,14 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
 
     /// Hot swap: continues `old` from where it is. The clock position and
     /// the master limiter's gain carry over, and `adopt` moves node state
-    /// from `old`'s engine into this one. Allocates nothing.
+    /// from `old`'s engine into this one. This program's tempo counts from
+    /// `old`'s cycle position at the swap, so the position never jumps.
+    /// Allocates nothing.
     pub fn take_over(&mut self, old: &mut Renderer<E, V>, adopt: impl FnOnce(&mut E, &mut E)) {
         self.position = old.position;
+        self.clock = self
+            .clock
+            .continuing_at(old.position, old.clock.cycle_at(old.position));
         std::mem::swap(&mut self.limiter, &mut old.limiter);
         adopt(&mut self.engine, &mut old.engine);
     }
@@ -230,22 +235,24 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
         self.position = 0;
     }
 
+    /// Renders the next `frames` samples (at most `max_block`) of every
+    /// output, unmixed and unlimited, into [`Renderer::outputs`]: for a
+    /// caller that mixes the outputs itself (`phonon run`'s per-output
+    /// crossfades).
+    pub fn render_outputs(&mut self, frames: usize) {
+        self.process(frames.min(self.max_block));
+        self.position += self.outputs.frames() as u64;
+    }
+
+    /// Every output's samples from the last block.
+    pub fn outputs(&self) -> &OutputBuffers {
+        &self.outputs
+    }
+
     /// At most `max_block` samples.
     fn render_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
         let frames = left.len();
-        let start = self.position;
-        self.inputs.set_frames(frames);
-        for (pattern, track) in &mut self.controls {
-            track.render(&self.clock, start, self.inputs.control_mut(*pattern));
-        }
-        for &pattern in &self.events {
-            let (voice_left, voice_right) = self.inputs.voices_mut(pattern);
-            self.voices
-                .render(pattern, &self.clock, start, voice_left, voice_right);
-        }
-        self.cycle_gate
-            .fill(&self.clock, start, self.inputs.cycle_gate_mut());
-        self.engine.process_block(&self.inputs, &mut self.outputs);
+        self.process(frames);
 
         left.fill(0.0);
         right.fill(0.0);
@@ -260,6 +267,24 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
         }
         self.limiter.process(left, right);
         self.position += frames as u64;
+    }
+
+    /// Computes `frames` samples of every output into `self.outputs`,
+    /// without advancing the position.
+    fn process(&mut self, frames: usize) {
+        let start = self.position;
+        self.inputs.set_frames(frames);
+        for (pattern, track) in &mut self.controls {
+            track.render(&self.clock, start, self.inputs.control_mut(*pattern));
+        }
+        for &pattern in &self.events {
+            let (voice_left, voice_right) = self.inputs.voices_mut(pattern);
+            self.voices
+                .render(pattern, &self.clock, start, voice_left, voice_right);
+        }
+        self.cycle_gate
+            .fill(&self.clock, start, self.inputs.cycle_gate_mut());
+        self.engine.process_block(&self.inputs, &mut self.outputs);
     }
 }
 

@@ -3,6 +3,8 @@
 //! thread. It is armed around the body of each block: the player (swaps,
 //! crossfades, returning old programs), the recording tap, the render-ahead
 //! queue's audio end, and every block of the null device's paced thread.
+//! The stand-in programs play two outputs, one changing at each swap, so
+//! the player's per-output crossfades and fades in and out run too.
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use phonon_runtime::audio::ahead::render_ahead;
@@ -10,7 +12,7 @@ use phonon_runtime::audio::null::{NullConfig, NullDevice};
 use phonon_runtime::audio::record::record;
 use phonon_runtime::audio::stats::AudioStats;
 use phonon_runtime::audio::BlockSource;
-use phonon_runtime::live::player::{player, Handover, LiveProgram, PlayerConfig};
+use phonon_runtime::live::player::{player, LiveProgram, PlayerConfig, Routing};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,38 +20,81 @@ use std::time::Duration;
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
 
-/// A tone standing in for a compiled program: it carries its phase over
-/// when its frequency is unchanged, and asks for a crossfade otherwise.
+/// Two tones standing in for a compiled program: a steady 110 Hz output
+/// that continues across swaps, and one at `frequency` that fades in and
+/// out when it changes (or is silent, for 0 Hz: no second output).
 struct Tone {
     frequency: f32,
-    phase: f32,
+    phases: [f32; 2],
+    buffer: [[f32; 256]; 2],
+    frames: usize,
+    changed: bool,
 }
 
-impl BlockSource for Tone {
-    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            *l = (self.phase * std::f32::consts::TAU).sin() * 0.5;
-            *r = *l;
-            self.phase = (self.phase + self.frequency / 48_000.0).fract();
-        }
+impl Tone {
+    fn frequencies(&self) -> [f32; 2] {
+        [110.0, self.frequency]
     }
 }
 
 impl LiveProgram for Tone {
-    fn take_over(&mut self, old: &mut Tone) -> Handover {
-        self.phase = old.phase;
-        if old.frequency == self.frequency {
-            Handover::Seamless
-        } else {
-            Handover::Crossfade
+    fn render_outputs(&mut self, frames: usize) {
+        let frequencies = self.frequencies();
+        for ((buffer, phase), frequency) in self
+            .buffer
+            .iter_mut()
+            .zip(&mut self.phases)
+            .zip(frequencies)
+        {
+            for x in &mut buffer[..frames] {
+                *x = (*phase * std::f32::consts::TAU).sin() * 0.25;
+                *phase = (*phase + frequency / 48_000.0).fract();
+            }
         }
+        self.frames = frames;
+    }
+
+    fn output_count(&self) -> usize {
+        if self.frequency == 0.0 {
+            1
+        } else {
+            2
+        }
+    }
+
+    fn output(&self, index: usize) -> (&[f32], &[f32]) {
+        let samples = &self.buffer[index][..self.frames];
+        (samples, samples)
+    }
+
+    fn channel_pair(&self, index: usize) -> usize {
+        index
+    }
+
+    fn take_over(&mut self, old: &mut Tone) {
+        self.phases[0] = old.phases[0];
+        self.changed = old.frequency != self.frequency;
+        if !self.changed {
+            self.phases[1] = old.phases[1];
+        }
+    }
+
+    fn fades_in(&self, index: usize) -> bool {
+        index == 1 && self.changed
+    }
+
+    fn old_fades_out(&self, index: usize) -> bool {
+        index == 1 && self.changed
     }
 }
 
 fn tone(frequency: f32) -> Box<Tone> {
     Box::new(Tone {
         frequency,
-        phase: 0.0,
+        phases: [0.0; 2],
+        buffer: [[0.0; 256]; 2],
+        frames: 0,
+        changed: false,
     })
 }
 
@@ -61,9 +106,13 @@ struct Armed<S> {
 }
 
 impl<S: BlockSource> BlockSource for Armed<S> {
-    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn channels(&self) -> usize {
+        self.inner.channels()
+    }
+
+    fn render_block(&mut self, block: &mut [f32]) {
         reset_violation_count();
-        assert_no_alloc(|| self.inner.render_block(left, right));
+        assert_no_alloc(|| self.inner.render_block(block));
         self.violations
             .fetch_add(u64::from(violation_count()), Ordering::Relaxed);
     }
@@ -72,19 +121,20 @@ impl<S: BlockSource> BlockSource for Armed<S> {
 #[test]
 fn swapping_crossfading_and_recording_do_not_allocate() {
     let dir = tempfile::tempdir().unwrap();
-    let (player, mut control) = player(tone(220.0), PlayerConfig::new(48_000, 256));
+    let config = PlayerConfig::new(48_000, 256).with_routing(Routing::Split { pairs: 2 });
+    let (player, mut control) = player(tone(220.0), config);
     let (tap, recorder) = record(player, &dir.path().join("take.wav"), 48_000).unwrap();
     let violations = Arc::new(AtomicU64::new(0));
     let mut source = Armed {
         inner: tap,
         violations: Arc::clone(&violations),
     };
-    let (mut left, mut right) = (vec![0.0; 256], vec![0.0; 256]);
-    for (block, frequency) in (0..40).zip([220.0, 220.0, 330.0, 440.0].iter().cycle()) {
+    let mut buffer = vec![0.0; 256 * 4];
+    for (block, frequency) in (0..40).zip([220.0, 220.0, 0.0, 440.0].iter().cycle()) {
         if block % 5 == 0 {
             control.send(tone(*frequency));
         }
-        source.render_block(&mut left, &mut right);
+        source.render_block(&mut buffer);
         control.service();
     }
     drop(source);
@@ -127,16 +177,20 @@ fn the_check_catches_an_allocation() {
     let violations = Arc::new(AtomicU64::new(0));
     struct Allocates;
     impl BlockSource for Allocates {
-        fn render_block(&mut self, left: &mut [f32], _right: &mut [f32]) {
-            let copy = left.to_vec();
-            left[0] = copy[0];
+        fn channels(&self) -> usize {
+            2
+        }
+
+        fn render_block(&mut self, block: &mut [f32]) {
+            let copy = block.to_vec();
+            block[0] = copy[0];
         }
     }
     let mut source = Armed {
         inner: Allocates,
         violations: Arc::clone(&violations),
     };
-    source.render_block(&mut [0.0; 4], &mut [0.0; 4]);
+    source.render_block(&mut [0.0; 8]);
     assert!(violations.load(Ordering::Relaxed) >= 1);
 }
 

@@ -4,6 +4,11 @@
 //! (the last good program keeps playing), and keeps a status line. Each
 //! program's voices are built and their samples loaded here too; at the
 //! swap, the voices playing ring on in the new program.
+//!
+//! A reload is decided output by output: an unchanged output plays on
+//! untouched, a changed one crossfades (about 20 ms), a removed one (or
+//! every one, on `hush`) fades out and a new one fades in. A tempo change
+//! counts from the cycle position at the swap, so the position never jumps.
 
 use crate::diagnostics;
 use crate::voices;
@@ -16,8 +21,9 @@ use phonon_runtime::audio::null::{NullConfig, NullDevice};
 use phonon_runtime::audio::record::{record, Recorder};
 use phonon_runtime::audio::stats::{AudioStats, StatsSnapshot};
 use phonon_runtime::audio::{BlockSource, DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RATE};
-use phonon_runtime::live::player::{player, Handover, PlayerConfig, PlayerControl};
-use phonon_runtime::live::program::{Lineage, LiveRenderer};
+use phonon_runtime::clock::SampleClock;
+use phonon_runtime::live::player::{player, Handover, PlayerConfig, PlayerControl, Routing};
+use phonon_runtime::live::program::{Lineage, LiveRenderer, SwapPlan};
 use phonon_runtime::live::watch::{FileChange, FileWatcher, DEFAULT_DEBOUNCE};
 use phonon_runtime::samples::SampleLibrary;
 use phonon_runtime::voices::DEFAULT_VOICE_COUNT;
@@ -50,6 +56,14 @@ pub struct Args {
     /// Write exactly what is played to this WAV file (stereo, 32-bit float).
     #[arg(long, value_name = "FILE.wav")]
     record: Option<PathBuf>,
+    /// Where the outputs go. `mix`: all summed into one stereo master.
+    /// `split`: output N on its own channel pair, channels 2N-1 and 2N
+    /// (`out` and `o1` on 1-2, `o2` on 3-4, ...), each pair limited on its
+    /// own; the device needs that many channels, and `--record` writes a
+    /// multichannel WAV. With `--device null` the pairs are those the
+    /// program uses when it starts.
+    #[arg(long, value_enum, default_value_t = OutputMode::Mix)]
+    outputs: OutputMode,
     /// Stop after this many seconds of audio (Ctrl-C also stops, and
     /// finishes the recording).
     #[arg(long, value_name = "N")]
@@ -65,6 +79,18 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_VOICE_COUNT,
           value_parser = voices::parse_voice_count)]
     voices: usize,
+    /// Threads that render the program: the render thread plus N-1
+    /// workers, which the scheduler uses for the stages it measures to run
+    /// faster split (each reload measures again). Interpreted kernels.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputMode {
+    Mix,
+    Split,
 }
 
 /// How often the control loop looks at the file, the player and the clock.
@@ -106,6 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let voices = Voices {
         library: voices::open_library(args.samples.clone()),
         count: args.voices,
+        threads: usize::from(args.threads),
     };
 
     let first = match prepare(&name, &source, None, &voices, rate, block) {
@@ -115,9 +142,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
+    let routing = match args.outputs {
+        OutputMode::Mix => Routing::Mix,
+        OutputMode::Split => {
+            let needed = channel_pairs_used(first.program.program());
+            let pairs = match &opened {
+                None => needed,
+                Some(device) => {
+                    let channels = usize::from(device.channels());
+                    if channels < 2 * needed {
+                        bail!(
+                            "--outputs split needs {} channels for this program's outputs, and `{}` has {channels}; use `--outputs mix`",
+                            2 * needed,
+                            device.name()
+                        );
+                    }
+                    channels / 2
+                }
+            };
+            Routing::Split { pairs }
+        }
+    };
     let mut clock = CycleClock::new(first.tempo_cps, rate);
     let lineage = first.program.lineage();
-    let (player, control) = player(first.program, PlayerConfig::new(rate, block));
+    let (player, control) = player(
+        first.program,
+        PlayerConfig::new(rate, block).with_routing(routing),
+    );
     let stats = Arc::new(AudioStats::default());
     let total_frames = args
         .seconds
@@ -152,8 +203,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             (Output::Device { _stream: stream }, device_name)
         }
     };
+    let layout = match routing {
+        Routing::Mix => "stereo mix".to_string(),
+        Routing::Split { pairs } => format!("outputs split over {} channels", 2 * pairs),
+    };
     eprintln!(
-        "playing {name} on {device_name} ({rate} Hz, {block}-frame blocks); save the file to reload, Ctrl-C to stop"
+        "playing {name} on {device_name} ({rate} Hz, {block}-frame blocks, {layout}); save the file to reload, Ctrl-C to stop"
     );
 
     let mut live = Live {
@@ -161,6 +216,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         file,
         rate,
         block,
+        routing,
         voices,
         stats: Arc::clone(&stats),
         control,
@@ -265,11 +321,24 @@ struct Prepared {
     compile_time: Duration,
 }
 
-/// Where every program's voices find their samples, and how many each
-/// event pattern gets.
+/// Where every program's voices find their samples, how many each event
+/// pattern gets, and how many threads render a program.
 struct Voices {
     library: Arc<SampleLibrary>,
     count: usize,
+    threads: usize,
+}
+
+/// How many channel pairs `--outputs split` needs for `program`: output N
+/// plays on pair N (`out` on the first).
+fn channel_pairs_used(program: &StagedProgram) -> usize {
+    program
+        .graph
+        .outputs
+        .iter()
+        .map(|o| o.number.unwrap_or(1).max(1) as usize)
+        .max()
+        .unwrap_or(1)
 }
 
 /// Parses, checks, compiles and builds `source` with its voices (samples
@@ -294,8 +363,15 @@ fn prepare(
     let tempo_cps = staged.graph.tempo_cps;
     let program_voices = voices::build(&staged.graph, &voices.library, rate, voices.count);
     let program = Box::new(match previous {
-        Some(previous) => LiveRenderer::following(previous, staged, program_voices, rate, block),
-        None => LiveRenderer::new(staged, program_voices, rate, block),
+        Some(previous) => LiveRenderer::following(
+            previous,
+            staged,
+            program_voices,
+            rate,
+            block,
+            voices.threads,
+        ),
+        None => LiveRenderer::new(staged, program_voices, rate, block, voices.threads),
     });
     Ok(Prepared {
         program,
@@ -322,42 +398,51 @@ fn compile_source(source: &str) -> (Option<StagedProgram>, Vec<Diagnostic>) {
     (compiled.staged, found)
 }
 
+/// What the swap does to the outputs, for the reload line.
+fn describe_handover(handover: Handover, plan: &SwapPlan, silent: bool) -> String {
+    if silent && !plan.old_fades_out.is_empty() {
+        return "; hush: fading out, silent until the next save".to_string();
+    }
+    if handover == Handover::Seamless {
+        return String::new();
+    }
+    let mut parts = Vec::new();
+    for (names, what) in [
+        (&plan.changed, "crossfading"),
+        (&plan.added, "fading in"),
+        (&plan.removed, "fading out"),
+    ] {
+        if !names.is_empty() {
+            parts.push(format!("{what} {}", names.join(", ")));
+        }
+    }
+    if parts.is_empty() {
+        "; crossfading".to_string()
+    } else {
+        format!("; {}", parts.join("; "))
+    }
+}
+
 fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Cycle position from frames played: the clock continues across reloads,
-/// each program's tempo counting from the frame it took over.
-struct CycleClock {
-    rate: u32,
-    cps: Fraction,
-    from_frame: u64,
-    from_cycle: Fraction,
-}
+/// Cycle position from frames played, for the status line: a reload's
+/// tempo counts from the cycle position at its swap, as in the renderer.
+struct CycleClock(SampleClock);
 
 impl CycleClock {
     fn new(cps: Fraction, rate: u32) -> CycleClock {
-        CycleClock {
-            rate,
-            cps,
-            from_frame: 0,
-            from_cycle: Fraction::ZERO,
-        }
+        CycleClock(SampleClock::new(rate, cps))
     }
 
     fn cycle_at(&self, frame: u64) -> f64 {
-        let since = frame.saturating_sub(self.from_frame) as f64 / f64::from(self.rate);
-        self.from_cycle.to_f64() + since * self.cps.to_f64()
+        self.0.cycle_at(frame).to_f64()
     }
 
     fn change_tempo(&mut self, frame: u64, cps: Fraction) {
-        let elapsed = Fraction::new(
-            i128::from(frame.saturating_sub(self.from_frame)),
-            i128::from(self.rate),
-        );
-        self.from_cycle = self.from_cycle + elapsed * self.cps;
-        self.from_frame = frame;
-        self.cps = cps;
+        let at = self.0.cycle_at(frame);
+        self.0 = SampleClock::new(self.0.rate, cps).continuing_at(frame, at);
     }
 }
 
@@ -367,6 +452,9 @@ struct Sent {
     ready_frame: u64,
     tempo_cps: Fraction,
     compile_time: Duration,
+    plan: SwapPlan,
+    /// Whether the program has no output (`hush`, or none written).
+    silent: bool,
 }
 
 struct LastReload {
@@ -380,6 +468,7 @@ struct Live {
     file: PathBuf,
     rate: u32,
     block: usize,
+    routing: Routing,
     voices: Voices,
     stats: Arc<AudioStats>,
     control: PlayerControl<LiveRenderer>,
@@ -403,7 +492,10 @@ impl Live {
                 self.block,
             ) {
                 Ok(prepared) => {
+                    self.warn_unrouted(prepared.program.program());
                     self.lineage = prepared.program.lineage();
+                    let plan = prepared.program.swap_plan().cloned().unwrap_or_default();
+                    let silent = prepared.program.program().graph.outputs.is_empty();
                     // Frames heard when it was ready: the swap comes at the
                     // render thread's next block, at most the queue ahead.
                     let ready_frame = self.stats.frames();
@@ -413,6 +505,8 @@ impl Live {
                         ready_frame,
                         tempo_cps: prepared.tempo_cps,
                         compile_time: prepared.compile_time,
+                        plan,
+                        silent,
                     });
                 }
                 Err(errors) => eprintln!(
@@ -432,7 +526,26 @@ impl Live {
         }
     }
 
-    /// Prints a line for every program the audio thread has taken.
+    /// With `--outputs split`, names the outputs that have no channels.
+    fn warn_unrouted(&self, program: &StagedProgram) {
+        if let Routing::Split { pairs } = self.routing {
+            for output in &program.graph.outputs {
+                if output.number.unwrap_or(1) as usize > pairs {
+                    eprintln!(
+                        "{}: `{}` is not heard: --outputs split plays {} channels here",
+                        self.name,
+                        output.name,
+                        2 * pairs
+                    );
+                }
+            }
+        }
+    }
+
+    /// Prints a line for every program the render thread has taken. The
+    /// swap comes at a block boundary on the render thread, which runs up
+    /// to the queued blocks ahead of the output: the line says from which
+    /// frame the new program is heard and how long until then.
     fn report_swaps(&mut self, clock: &mut CycleClock) {
         while let Some(event) = self.control.next_event() {
             while self
@@ -455,18 +568,17 @@ impl Live {
                 .frame
                 .saturating_sub(sent.ready_frame)
                 .div_ceil(self.block as u64);
+            let queued = event.frame.saturating_sub(self.stats.frames());
             eprintln!(
-                "reloaded {}: compiled in {:.1} ms; ready at frame {}, playing from frame {} (cycle {:.3}, {} later){}",
+                "reloaded {}: compiled in {:.1} ms; ready at frame {}, heard from frame {} (cycle {:.3}, {} later; {:.1} ms after this line, the render queue){}",
                 self.name,
                 sent.compile_time.as_secs_f64() * 1e3,
                 sent.ready_frame,
                 event.frame,
                 clock.cycle_at(event.frame),
                 count(blocks_late as usize, "block"),
-                match event.handover {
-                    Handover::Seamless => "",
-                    Handover::Crossfade => ", crossfading",
-                }
+                queued as f64 * 1e3 / f64::from(self.rate),
+                describe_handover(event.handover, &sent.plan, sent.silent)
             );
             self.last_reload = Some(LastReload {
                 at: Instant::now(),

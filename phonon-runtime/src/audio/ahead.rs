@@ -20,6 +20,7 @@ const PRIME_TIMEOUT: Duration = Duration::from_secs(10);
 /// The audio-thread end: a [`BlockSource`] that copies rendered blocks.
 pub struct AheadQueue {
     ring: Consumer<f32>,
+    channels: usize,
     stats: Arc<AudioStats>,
 }
 
@@ -32,19 +33,24 @@ pub fn render_ahead<S: BlockSource>(
     rate: u32,
     stats: Arc<AudioStats>,
 ) -> std::io::Result<AheadQueue> {
-    let block = block_frames.max(1);
-    let (producer, ring) = RingBuffer::new(QUEUE_BLOCKS * block * 2);
+    let channels = source.channels().max(1);
+    let block = block_frames.max(1) * channels;
+    let (producer, ring) = RingBuffer::new(QUEUE_BLOCKS * block);
     {
         let stats = Arc::clone(&stats);
         std::thread::Builder::new()
             .name("phonon-render".into())
-            .spawn(move || keep_filled(source, producer, block, rate, &stats))?;
+            .spawn(move || keep_filled(source, producer, block_frames.max(1), rate, &stats))?;
     }
     let started = Instant::now();
-    while ring.slots() < QUEUE_BLOCKS * block * 2 && started.elapsed() < PRIME_TIMEOUT {
+    while ring.slots() < QUEUE_BLOCKS * block && started.elapsed() < PRIME_TIMEOUT {
         std::thread::sleep(Duration::from_millis(1));
     }
-    Ok(AheadQueue { ring, stats })
+    Ok(AheadQueue {
+        ring,
+        channels,
+        stats,
+    })
 }
 
 /// The render thread: renders whenever a whole block fits in the queue,
@@ -56,41 +62,40 @@ fn keep_filled<S: BlockSource>(
     rate: u32,
     stats: &AudioStats,
 ) {
-    let mut left = vec![0.0f32; block];
-    let mut right = vec![0.0f32; block];
+    let samples = block * source.channels().max(1);
+    let mut rendered = vec![0.0f32; samples];
     let budget = block_duration(block, rate);
     // Poll often enough that a freed slot is refilled well within a block.
     let poll = (budget / 8).clamp(Duration::from_micros(100), Duration::from_millis(2));
     while !ring.is_abandoned() {
-        if ring.slots() < block * 2 {
+        if ring.slots() < samples {
             std::thread::sleep(poll);
             continue;
         }
         let started = Instant::now();
-        source.render_block(&mut left, &mut right);
+        source.render_block(&mut rendered);
         stats.record_render(started.elapsed(), budget);
-        if let Ok(chunk) = ring.write_chunk_uninit(block * 2) {
-            chunk.fill_from_iter(left.iter().zip(&right).flat_map(|(&l, &r)| [l, r]));
+        if let Ok(chunk) = ring.write_chunk_uninit(samples) {
+            chunk.fill_from_iter(rendered.iter().copied());
         }
     }
 }
 
 impl BlockSource for AheadQueue {
-    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let wanted = left.len() * 2;
-        match self.ring.read_chunk(wanted) {
+    fn channels(&self) -> usize {
+        self.channels
+    }
+
+    fn render_block(&mut self, block: &mut [f32]) {
+        match self.ring.read_chunk(block.len()) {
             Ok(chunk) => {
                 let (first, second) = chunk.as_slices();
-                let mut samples = first.iter().chain(second);
-                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                    *l = samples.next().copied().unwrap_or(0.0);
-                    *r = samples.next().copied().unwrap_or(0.0);
-                }
+                block[..first.len()].copy_from_slice(first);
+                block[first.len()..].copy_from_slice(second);
                 chunk.commit_all();
             }
             Err(_) => {
-                left.fill(0.0);
-                right.fill(0.0);
+                block.fill(0.0);
                 self.stats.record_underrun();
             }
         }
@@ -106,10 +111,14 @@ mod tests {
     }
 
     impl BlockSource for Counter {
-        fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                *l = self.next;
-                *r = -self.next;
+        fn channels(&self) -> usize {
+            2
+        }
+
+        fn render_block(&mut self, block: &mut [f32]) {
+            for frame in block.chunks_exact_mut(2) {
+                frame[0] = self.next;
+                frame[1] = -self.next;
                 self.next += 1.0;
             }
         }
@@ -121,15 +130,15 @@ mod tests {
         let mut queue =
             render_ahead(Counter { next: 0.0 }, 64, 48_000, Arc::clone(&stats)).unwrap();
         let mut heard = Vec::new();
-        let (mut left, mut right) = (vec![0.0; 64], vec![0.0; 64]);
+        let mut block = vec![0.0; 128];
         for _ in 0..50 {
             let deadline = Instant::now() + Duration::from_secs(2);
             while queue.ring.slots() < 128 && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_micros(200));
             }
-            queue.render_block(&mut left, &mut right);
-            assert!(left.iter().zip(&right).all(|(l, r)| *l == -*r));
-            heard.extend_from_slice(&left);
+            queue.render_block(&mut block);
+            assert!(block.chunks(2).all(|f| f[0] == -f[1]));
+            heard.extend(block.chunks(2).map(|f| f[0]));
         }
         assert_eq!(heard, (0..3200).map(|i| i as f32).collect::<Vec<_>>());
         assert_eq!(stats.snapshot().underruns, 0);
@@ -142,11 +151,12 @@ mod tests {
         drop(producer);
         let mut queue = AheadQueue {
             ring,
+            channels: 2,
             stats: Arc::clone(&stats),
         };
-        let (mut left, mut right) = ([1.0; 4], [1.0; 4]);
-        queue.render_block(&mut left, &mut right);
-        assert_eq!((left, right), ([0.0; 4], [0.0; 4]));
+        let mut block = [1.0; 8];
+        queue.render_block(&mut block);
+        assert_eq!(block, [0.0; 8]);
         assert_eq!(stats.snapshot().underruns, 1);
     }
 }

@@ -141,13 +141,25 @@ impl OpenedDevice {
         self.config.channels
     }
 
-    /// Starts playing `source` in blocks of `block_frames`.
+    /// Starts playing `source` in blocks of `block_frames`. A stereo source
+    /// plays on the first two channels (their mean on a mono device); a
+    /// source with more channels needs a device with at least as many.
     pub fn start<S: BlockSource>(
         self,
         source: S,
         block_frames: usize,
         stats: Arc<AudioStats>,
     ) -> Result<DeviceOutput, DeviceError> {
+        if source.channels() > 2 && source.channels() > usize::from(self.config.channels) {
+            return Err(DeviceError::Failed {
+                device: self.name,
+                message: format!(
+                    "it has {} output channels and {} are needed",
+                    self.config.channels,
+                    source.channels()
+                ),
+            });
+        }
         let feeder = Feeder::new(source, block_frames, stats);
         let stream = match self.format {
             SampleFormat::F32 => self.build::<f32, S>(feeder),
@@ -194,48 +206,53 @@ impl OpenedDevice {
     }
 }
 
-/// The callback's state: one rendered block and how much of it is played.
+/// The callback's state: one rendered block (interleaved, the source's
+/// channels) and how many of its frames are played.
 struct Feeder<S> {
     source: S,
-    left: Vec<f32>,
-    right: Vec<f32>,
+    block: Vec<f32>,
+    channels: usize,
+    frames: usize,
     played: usize,
     stats: Arc<AudioStats>,
 }
 
 impl<S: BlockSource> Feeder<S> {
     fn new(source: S, block_frames: usize, stats: Arc<AudioStats>) -> Feeder<S> {
-        let block = block_frames.max(1);
+        let frames = block_frames.max(1);
+        let channels = source.channels().max(1);
         Feeder {
             source,
-            left: vec![0.0; block],
-            right: vec![0.0; block],
-            played: block,
+            block: vec![0.0; frames * channels],
+            channels,
+            frames,
+            played: frames,
             stats,
         }
     }
 
-    /// Fills an interleaved device buffer: left and right on the first two
-    /// channels (their mean on a mono device), silence on the others.
+    /// Fills an interleaved device buffer: the source's channels on the
+    /// first ones, silence on the others; a stereo source on a mono device
+    /// plays the mean of both sides.
     fn fill<T: SizedSample + FromSample<f32>>(&mut self, data: &mut [T], channels: usize) {
         for frame in data.chunks_mut(channels) {
-            if self.played == self.left.len() {
-                self.source.render_block(&mut self.left, &mut self.right);
-                self.stats.record_played(self.left.len());
+            if self.played == self.frames {
+                self.source.render_block(&mut self.block);
+                self.stats.record_played(self.frames);
                 self.played = 0;
             }
-            let (l, r) = (self.left[self.played], self.right[self.played]);
+            let start = self.played * self.channels;
+            let rendered = &self.block[start..start + self.channels];
             self.played += 1;
-            match frame {
-                [mono] => *mono = T::from_sample((l + r) * 0.5),
-                [first, second, rest @ ..] => {
-                    *first = T::from_sample(l);
-                    *second = T::from_sample(r);
-                    for other in rest {
-                        *other = T::EQUILIBRIUM;
+            match (frame, rendered) {
+                ([mono], [l, r]) => *mono = T::from_sample((l + r) * 0.5),
+                (frame, rendered) => {
+                    for (slot, i) in frame.iter_mut().zip(0..) {
+                        *slot = rendered
+                            .get(i)
+                            .map_or(T::EQUILIBRIUM, |&x| T::from_sample(x));
                     }
                 }
-                [] => {}
             }
         }
     }
@@ -250,10 +267,14 @@ mod tests {
     }
 
     impl BlockSource for Steps {
-        fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                *l = self.next;
-                *r = self.next + 0.5;
+        fn channels(&self) -> usize {
+            2
+        }
+
+        fn render_block(&mut self, block: &mut [f32]) {
+            for frame in block.chunks_exact_mut(2) {
+                frame[0] = self.next;
+                frame[1] = self.next + 0.5;
                 self.next += 1.0;
             }
         }

@@ -17,12 +17,16 @@ pub mod null;
 pub mod record;
 pub mod stats;
 
-/// Something that renders stereo audio one block at a time, on the audio
-/// thread. `left` and `right` have the same length, never more than the
-/// block size the output was opened with. Implementations must not
-/// allocate, lock or block.
+/// Something that renders audio one block at a time, on the audio thread:
+/// interleaved frames of [`channels`](BlockSource::channels) samples (two
+/// for the stereo master; two per output with `--outputs split`). A block is
+/// never longer than the block size the output was opened with.
+/// Implementations must not allocate, lock or block.
 pub trait BlockSource: Send + 'static {
-    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]);
+    /// Samples per frame; fixed for the source's life.
+    fn channels(&self) -> usize;
+    /// Fills `block` (a whole number of frames) with the next frames.
+    fn render_block(&mut self, block: &mut [f32]);
 }
 
 /// The default block size in frames: 11.61 ms at 44.1 kHz, the real-time budget.
@@ -32,7 +36,11 @@ pub const DEFAULT_BLOCK_FRAMES: usize = 512;
 pub const DEFAULT_SAMPLE_RATE: u32 = 44_100;
 
 impl<S: BlockSource + ?Sized> BlockSource for Box<S> {
-    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-        (**self).render_block(left, right);
+    fn channels(&self) -> usize {
+        (**self).channels()
+    }
+
+    fn render_block(&mut self, block: &mut [f32]) {
+        (**self).render_block(block);
     }
 }

@@ -38,22 +38,14 @@ impl NullDevice {
     ) -> std::io::Result<NullDevice> {
         let stop = Arc::new(AtomicBool::new(false));
         let finished = Arc::new(AtomicBool::new(false));
-        let block = config.block_frames.max(1);
-        let mut left = vec![0.0f32; block];
-        let mut right = vec![0.0f32; block];
+        let mut buffer = vec![0.0f32; config.block_frames.max(1) * source.channels().max(1)];
         let thread = {
             let stop = Arc::clone(&stop);
             let finished = Arc::clone(&finished);
             std::thread::Builder::new()
                 .name("phonon-null-audio".into())
                 .spawn(move || {
-                    pace(
-                        &mut source,
-                        config,
-                        &stats,
-                        &stop,
-                        (&mut left[..block], &mut right[..block]),
-                    );
+                    pace(&mut source, config, &stats, &stop, &mut buffer);
                     drop(source);
                     finished.store(true, Ordering::Release);
                 })?
@@ -104,9 +96,10 @@ fn pace(
     config: NullConfig,
     stats: &AudioStats,
     stop: &AtomicBool,
-    (left, right): (&mut [f32], &mut [f32]),
+    buffer: &mut [f32],
 ) {
-    let block = left.len();
+    let channels = source.channels().max(1);
+    let block = buffer.len() / channels;
     let mut epoch = Instant::now();
     let mut frames_since_epoch: u64 = 0;
     let mut played: u64 = 0;
@@ -118,7 +111,7 @@ fn pace(
         if frames == 0 {
             break;
         }
-        source.render_block(&mut left[..frames], &mut right[..frames]);
+        source.render_block(&mut buffer[..frames * channels]);
         stats.record_played(frames);
         played += frames as u64;
         frames_since_epoch += frames as u64;
@@ -155,10 +148,14 @@ mod tests {
     }
 
     impl BlockSource for Counter {
-        fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                *l = self.next;
-                *r = -self.next;
+        fn channels(&self) -> usize {
+            2
+        }
+
+        fn render_block(&mut self, block: &mut [f32]) {
+            for frame in block.chunks_exact_mut(2) {
+                frame[0] = self.next;
+                frame[1] = -self.next;
                 self.next += 1.0;
             }
         }
@@ -190,7 +187,11 @@ mod tests {
     struct Slow;
 
     impl BlockSource for Slow {
-        fn render_block(&mut self, _left: &mut [f32], _right: &mut [f32]) {
+        fn channels(&self) -> usize {
+            2
+        }
+
+        fn render_block(&mut self, _block: &mut [f32]) {
             std::thread::sleep(Duration::from_millis(10));
         }
     }

@@ -1,11 +1,14 @@
 //! `--record`: writes exactly what is played to a WAV file. The audio thread
 //! copies each block into a lock-free ring buffer ([`RecordTap`]); a writer
-//! thread drains it into a 32-bit float WAV, so the file holds the very
-//! samples that went to the output.
+//! thread drains it into a 32-bit float WAV with the source's channels
+//! (stereo, or two per output with `--outputs split`), so the file holds the
+//! very samples that went to the output.
 
 use super::BlockSource;
-use crate::wav::{StereoWavWriter, WavFormat};
+use hound::{SampleFormat, WavSpec, WavWriter};
 use rtrb::{Consumer, Producer, RingBuffer};
+use std::fs::File;
+use std::io::BufWriter;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -27,17 +30,20 @@ pub struct RecordTap<S> {
 }
 
 impl<S: BlockSource> BlockSource for RecordTap<S> {
-    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.source.render_block(left, right);
-        let samples = left.len() * 2;
-        match self.ring.write_chunk_uninit(samples) {
+    fn channels(&self) -> usize {
+        self.source.channels()
+    }
+
+    fn render_block(&mut self, block: &mut [f32]) {
+        self.source.render_block(block);
+        match self.ring.write_chunk_uninit(block.len()) {
             Ok(chunk) => {
-                let interleaved = left.iter().zip(right.iter()).flat_map(|(&l, &r)| [l, r]);
-                chunk.fill_from_iter(interleaved);
+                chunk.fill_from_iter(block.iter().copied());
             }
             Err(_) => {
+                let frames = block.len() / self.source.channels().max(1);
                 self.dropped_frames
-                    .fetch_add(left.len() as u64, Ordering::Relaxed);
+                    .fetch_add(frames as u64, Ordering::Relaxed);
             }
         }
     }
@@ -59,20 +65,27 @@ pub struct Recorder {
 }
 
 /// Wraps `source` so that everything it renders is also written to `path`
-/// (stereo, 32-bit float at `rate`). The file is complete once the returned
-/// tap has been dropped and [`Recorder::finish`] has returned.
+/// (its channels, 32-bit float at `rate`). The file is complete once the
+/// returned tap has been dropped and [`Recorder::finish`] has returned.
 pub fn record<S: BlockSource>(
     source: S,
     path: &Path,
     rate: u32,
 ) -> hound::Result<(RecordTap<S>, Recorder)> {
-    let writer = StereoWavWriter::create(path, rate, WavFormat::Float32)?;
-    let capacity = rate as usize * 2 * RING_SECONDS;
+    let channels = source.channels().max(1);
+    let spec = WavSpec {
+        channels: u16::try_from(channels).unwrap_or(u16::MAX),
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: SampleFormat::Float,
+    };
+    let writer = WavWriter::create(path, spec)?;
+    let capacity = rate as usize * channels * RING_SECONDS;
     let (ring, consumer) = RingBuffer::new(capacity);
     let dropped_frames = Arc::new(AtomicU64::new(0));
     let thread = std::thread::Builder::new()
         .name("phonon-recorder".into())
-        .spawn(move || write_until_abandoned(consumer, writer))?;
+        .spawn(move || write_until_abandoned(consumer, writer, channels))?;
     Ok((
         RecordTap {
             source,
@@ -106,38 +119,32 @@ impl Recorder {
 
 fn write_until_abandoned(
     mut ring: Consumer<f32>,
-    mut writer: StereoWavWriter,
+    mut writer: WavWriter<BufWriter<File>>,
+    channels: usize,
 ) -> hound::Result<u64> {
     let mut frames = 0u64;
-    let mut left = Vec::new();
-    let mut right = Vec::new();
     loop {
         // Read `is_abandoned` before draining, so nothing written between
         // the drain and the check is lost.
         let abandoned = ring.is_abandoned();
-        let available = ring.slots() & !1;
+        let available = ring.slots() / channels * channels;
         if available > 0 {
             let chunk = ring
                 .read_chunk(available)
                 .map_err(|e| hound::Error::IoError(std::io::Error::other(e.to_string())))?;
-            left.clear();
-            right.clear();
             let (first, second) = chunk.as_slices();
-            let mut samples = first.iter().chain(second);
-            while let (Some(&l), Some(&r)) = (samples.next(), samples.next()) {
-                left.push(l);
-                right.push(r);
+            for &sample in first.iter().chain(second) {
+                writer.write_sample(sample)?;
             }
             chunk.commit_all();
-            writer.write(&left, &right)?;
-            frames += left.len() as u64;
+            frames += (available / channels) as u64;
         } else if abandoned {
             break;
         } else {
             std::thread::sleep(WRITER_POLL);
         }
     }
-    writer.finish()?;
+    writer.finalize()?;
     Ok(frames)
 }
 
@@ -150,38 +157,38 @@ mod tests {
     }
 
     impl BlockSource for Ramp {
-        fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                *l = self.next;
-                *r = -self.next;
+        fn channels(&self) -> usize {
+            3
+        }
+
+        fn render_block(&mut self, block: &mut [f32]) {
+            for frame in block.chunks_exact_mut(3) {
+                frame[0] = self.next;
+                frame[1] = -self.next;
+                frame[2] = 0.5 * self.next;
                 self.next += 1e-4;
             }
         }
     }
 
     #[test]
-    fn the_file_holds_exactly_the_blocks_played() {
+    fn the_file_holds_exactly_the_blocks_played_with_their_channels() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("take.wav");
         let (mut tap, recorder) = record(Ramp { next: 0.0 }, &path, 8_000).unwrap();
         let mut played = Vec::new();
-        let (mut left, mut right) = (vec![0.0; 100], vec![0.0; 100]);
+        let mut block = vec![0.0; 300];
         for len in [100, 37, 100, 1] {
-            tap.render_block(&mut left[..len], &mut right[..len]);
-            for i in 0..len {
-                played.push(left[i]);
-                played.push(right[i]);
-            }
+            tap.render_block(&mut block[..len * 3]);
+            played.extend_from_slice(&block[..len * 3]);
         }
         drop(tap);
         let summary = recorder.finish().unwrap();
         assert_eq!(summary.frames, 238);
         assert_eq!(summary.dropped_frames, 0);
-        let samples: Vec<f32> = hound::WavReader::open(&path)
-            .unwrap()
-            .into_samples::<f32>()
-            .map(Result::unwrap)
-            .collect();
+        let reader = hound::WavReader::open(&path).unwrap();
+        assert_eq!(reader.spec().channels, 3);
+        let samples: Vec<f32> = reader.into_samples::<f32>().map(Result::unwrap).collect();
         assert_eq!(samples, played);
     }
 }

@@ -1,27 +1,38 @@
-//! A compiled program ready for the hot swap: the interpreted [`Renderer`]
-//! plus what it needs to continue the program it replaces. Matching the
-//! old graph's nodes to the new one's happens here, off the audio thread,
-//! by stable identity: a node's label (bus or output name plus position in
-//! its chain) and its operation. Event patterns are matched by the label of
-//! their `voices` node, so the voices playing ring on through the swap. The
-//! swap itself only trades states.
+//! A compiled program ready for the hot swap: a [`Renderer`] on the stage
+//! [`Scheduler`] (interpreted kernels on persistent worker threads) plus
+//! what it needs to continue the program it replaces. Matching the
+//! old graph to the new one happens here, off the audio thread, output by
+//! output: an output whose signal graph is unchanged (same operations,
+//! constants, control patterns and node labels; an event pattern's text may
+//! differ, since it only decides which voices start next) continues
+//! exactly: its nodes adopt their old state by stable identity (bus or
+//! output name plus position in its chain) and its voices ring on. Any
+//! other output fades: the new one starts fresh and fades in while the old
+//! one, its state untouched, fades out. The swap itself only trades states.
 
-use crate::audio::BlockSource;
-use crate::engine::{Interpreter, Renderer};
-use crate::live::player::{Handover, LiveProgram};
+use crate::engine::Renderer;
+use crate::live::player::LiveProgram;
+use crate::schedule::Scheduler;
 use crate::voices::ProgramVoices;
-use phonon_ir::graph::{Channel, Graph, NodeId, Op, PatternId, StagedProgram};
-use std::collections::HashMap;
+use phonon_ir::graph::{Channel, Graph, NodeId, Op, OutputId, PatternId, StagedProgram};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A program that can take over from the one before it.
 pub struct LiveRenderer {
-    renderer: Renderer<Interpreter, ProgramVoices>,
+    renderer: Renderer<Scheduler, ProgramVoices>,
     id: u64,
+    /// Per output: the channel pair it plays on with `--outputs split`.
+    channel_pairs: Vec<usize>,
     /// The program this one was matched against, and how to continue it.
     predecessor: Option<Succession>,
+    /// Whether the last `take_over` followed `predecessor`'s plan (when it
+    /// replaced another program, every output fades).
+    matched: bool,
 }
 
 struct Succession {
@@ -30,59 +41,98 @@ struct Succession {
     pairs: Vec<(NodeId, NodeId)>,
     /// `(event pattern here, event pattern in the predecessor)`.
     voice_pairs: Vec<(PatternId, PatternId)>,
-    handover: Handover,
+    plan: SwapPlan,
+}
+
+/// What a swap does to each output, decided when the new program is built.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SwapPlan {
+    /// Per output of the new program: whether it fades in (new or changed)
+    /// rather than continuing the old one exactly.
+    pub fades_in: Vec<bool>,
+    /// Per output of the old program: whether it fades out.
+    pub old_fades_out: Vec<bool>,
+    /// Output names, for the report: changed (crossfading), added (fading
+    /// in) and removed (fading out).
+    pub changed: Vec<String>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
 }
 
 impl LiveRenderer {
-    /// The first program: starts from sample 0. `voices` must have been
-    /// built for `program` at `rate` (and preloaded: this is off the audio
-    /// thread).
+    /// The first program: starts from sample 0, on `threads` threads (the
+    /// render thread and `threads - 1` workers, used where the scheduler
+    /// measures a gain). `voices` must have been built for `program` at
+    /// `rate` (and preloaded: this is off the audio thread).
     pub fn new(
         program: StagedProgram,
         voices: ProgramVoices,
         rate: u32,
         max_block: usize,
+        threads: usize,
     ) -> LiveRenderer {
+        let channel_pairs = program
+            .graph
+            .outputs
+            .iter()
+            .map(|o| o.number.map_or(0, |n| n.saturating_sub(1) as usize))
+            .collect();
+        let engine = Scheduler::new(&program, rate, max_block, threads.max(1));
         LiveRenderer {
-            renderer: Renderer::interpreted_with(program, voices, rate, max_block),
+            renderer: Renderer::new(program, engine, voices, rate, max_block),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            channel_pairs,
             predecessor: None,
+            matched: false,
         }
     }
 
     /// A program to follow `previous` (the one playing, or about to be):
-    /// its nodes are matched to `previous`'s now, so the swap is cheap.
+    /// its outputs and nodes are matched to `previous`'s now, so the swap
+    /// is cheap.
     pub fn following(
         previous: &Lineage,
         program: StagedProgram,
         voices: ProgramVoices,
         rate: u32,
         max_block: usize,
+        threads: usize,
     ) -> LiveRenderer {
-        let mut next = LiveRenderer::new(program, voices, rate, max_block);
+        let mut next = LiveRenderer::new(program, voices, rate, max_block, threads);
         let old = &previous.graph;
         let new = &next.renderer.program().graph;
-        let pairs = match_nodes(old, new);
-        let voice_pairs = match_event_patterns(old, new);
-        // Every old node lives on, so nothing needs fading out; new nodes
-        // start fresh. Otherwise something was removed or rebuilt: fade.
-        let handover =
-            if pairs.len() == stateful_count(old) && old.outputs.len() <= new.outputs.len() {
-                Handover::Seamless
-            } else {
-                Handover::Crossfade
-            };
+        let (plan, continued) = plan_swap(old, new);
+        // Only what a continuing output reads moves over: a fading old
+        // output keeps its own state to the end of its fade.
+        let pairs = match_nodes(old, new)
+            .into_iter()
+            .filter(|(here, _)| continued.contains(here))
+            .collect();
+        let voice_pairs = match_event_patterns(old, new)
+            .into_iter()
+            .filter(|(here, _)| {
+                new.node_ids().any(|id| {
+                    matches!(new.node(id).op, Op::Voices(p, _) if p == *here)
+                        && continued.contains(&id)
+                })
+            })
+            .collect();
         next.predecessor = Some(Succession {
             id: previous.id,
             pairs,
             voice_pairs,
-            handover,
+            plan,
         });
         next
     }
 
     pub fn program(&self) -> &StagedProgram {
         self.renderer.program()
+    }
+
+    /// How this program will take over from the one it follows.
+    pub fn swap_plan(&self) -> Option<&SwapPlan> {
+        self.predecessor.as_ref().map(|s| &s.plan)
     }
 
     /// What a later program needs to know to follow this one; kept by the
@@ -106,8 +156,108 @@ fn is_stateful(op: &Op) -> bool {
     matches!(op, Op::Dsp(_) | Op::Delay1)
 }
 
-fn stateful_count(graph: &Graph) -> usize {
-    graph.nodes.iter().filter(|n| is_stateful(&n.op)).count()
+/// Decides each output's fate, and returns the nodes of `new` that
+/// continuing outputs read (whose state must move over).
+fn plan_swap(old: &Graph, new: &Graph) -> (SwapPlan, HashSet<NodeId>) {
+    let old_prints = fingerprints(old);
+    let new_prints = fingerprints(new);
+    let old_labels: HashMap<&str, &Op> = old
+        .nodes
+        .iter()
+        .filter(|n| is_stateful(&n.op))
+        .filter_map(|n| Some((n.label.as_deref()?, &n.op)))
+        .collect();
+    let mut plan = SwapPlan::default();
+    let mut continued = HashSet::new();
+    let mut continued_names = HashSet::new();
+    for output in &new.outputs {
+        let before = old.outputs.iter().find(|o| o.name == output.name);
+        let reads = upstream(new, &[output.left, output.right]);
+        let unchanged = before.is_some_and(|before| {
+            old_prints[before.left.index()] == new_prints[output.left.index()]
+                && old_prints[before.right.index()] == new_prints[output.right.index()]
+                && reads.iter().all(|&id| {
+                    let node = new.node(id);
+                    !is_stateful(&node.op)
+                        || node
+                            .label
+                            .as_deref()
+                            .and_then(|label| old_labels.get(label))
+                            .is_some_and(|&op| *op == node.op)
+                })
+        });
+        plan.fades_in.push(!unchanged);
+        if unchanged {
+            continued.extend(reads);
+            continued_names.insert(output.name.as_str());
+        } else if before.is_some() {
+            plan.changed.push(output.name.clone());
+        } else {
+            plan.added.push(output.name.clone());
+        }
+    }
+    for output in &old.outputs {
+        let kept = continued_names.contains(output.name.as_str());
+        plan.old_fades_out.push(!kept);
+        if !new.outputs.iter().any(|o| o.name == output.name) {
+            plan.removed.push(output.name.clone());
+        }
+    }
+    (plan, continued)
+}
+
+/// Every node that `roots` read, themselves included.
+fn upstream(graph: &Graph, roots: &[NodeId]) -> HashSet<NodeId> {
+    let mut seen = HashSet::new();
+    let mut stack = roots.to_vec();
+    while let Some(id) = stack.pop() {
+        if seen.insert(id) {
+            stack.extend(graph.node(id).inputs.iter().copied());
+        }
+    }
+    seen
+}
+
+/// Per node, a hash of what its signal is made of: its label, operation
+/// (constants by value, control patterns by their text) and inputs, all the
+/// way up. An event pattern's text is left out: editing it changes which
+/// voices start next, not the sound at the swap. A feedback cycle is cut
+/// where the walk comes back to a node it is inside.
+fn fingerprints(graph: &Graph) -> Vec<u64> {
+    let mut prints = vec![None; graph.nodes.len()];
+    let mut inside = vec![false; graph.nodes.len()];
+    for id in graph.node_ids() {
+        fingerprint(graph, id, &mut prints, &mut inside);
+    }
+    prints.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+fn fingerprint(graph: &Graph, id: NodeId, prints: &mut [Option<u64>], inside: &mut [bool]) -> u64 {
+    if let Some(print) = prints[id.index()] {
+        return print;
+    }
+    let node = graph.node(id);
+    let mut hasher = DefaultHasher::new();
+    node.label.hash(&mut hasher);
+    match &node.op {
+        Op::Control(pattern) => {
+            let pattern = graph.pattern(*pattern);
+            ("control", &pattern.text, format!("{:?}", pattern.kind)).hash(&mut hasher);
+        }
+        Op::Voices(_, channel) => ("voices", format!("{channel:?}")).hash(&mut hasher),
+        op => op.name().hash(&mut hasher),
+    }
+    if inside[id.index()] {
+        return hasher.finish();
+    }
+    inside[id.index()] = true;
+    for &input in &node.inputs {
+        fingerprint(graph, input, prints, inside).hash(&mut hasher);
+    }
+    inside[id.index()] = false;
+    let print = hasher.finish();
+    prints[id.index()] = Some(print);
+    print
 }
 
 /// Nodes with state that keep their label and operation from `old` to `new`.
@@ -161,14 +311,24 @@ pub fn match_event_patterns(old: &Graph, new: &Graph) -> Vec<(PatternId, Pattern
     pairs
 }
 
-impl BlockSource for LiveRenderer {
-    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.renderer.render_block(left, right);
-    }
-}
-
 impl LiveProgram for LiveRenderer {
-    fn take_over(&mut self, old: &mut LiveRenderer) -> Handover {
+    fn render_outputs(&mut self, frames: usize) {
+        self.renderer.render_outputs(frames);
+    }
+
+    fn output_count(&self) -> usize {
+        self.renderer.outputs().len()
+    }
+
+    fn output(&self, index: usize) -> (&[f32], &[f32]) {
+        self.renderer.outputs().output(OutputId::new(index))
+    }
+
+    fn channel_pair(&self, index: usize) -> usize {
+        self.channel_pairs.get(index).copied().unwrap_or(0)
+    }
+
+    fn take_over(&mut self, old: &mut LiveRenderer) {
         match &self.predecessor {
             Some(succession) if succession.id == old.id => {
                 let pairs = &succession.pairs;
@@ -177,14 +337,28 @@ impl LiveProgram for LiveRenderer {
                 self.renderer
                     .voices_mut()
                     .take_voices_from(old.renderer.voices_mut(), &succession.voice_pairs);
-                succession.handover
+                self.matched = true;
             }
             // Matched against another program (one that never played):
             // continue the clock, start every node fresh, and fade.
             _ => {
                 self.renderer.take_over(&mut old.renderer, |_, _| {});
-                Handover::Crossfade
+                self.matched = false;
             }
+        }
+    }
+
+    fn fades_in(&self, index: usize) -> bool {
+        match (&self.predecessor, self.matched) {
+            (Some(succession), true) => succession.plan.fades_in.get(index) != Some(&false),
+            _ => true,
+        }
+    }
+
+    fn old_fades_out(&self, index: usize) -> bool {
+        match (&self.predecessor, self.matched) {
+            (Some(succession), true) => succession.plan.old_fades_out.get(index) != Some(&false),
+            _ => true,
         }
     }
 }
@@ -192,7 +366,8 @@ impl LiveProgram for LiveRenderer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::player::{player, PlayerConfig};
+    use crate::audio::BlockSource;
+    use crate::live::player::{player, Handover, Player, PlayerConfig, Routing};
 
     fn compile(source: &str) -> StagedProgram {
         let parsed = phonon_syntax::parse(source);
@@ -203,7 +378,7 @@ mod tests {
 
     fn live(program: StagedProgram) -> LiveRenderer {
         let voices = kit_voices(&program);
-        LiveRenderer::new(program, voices, 48_000, 256)
+        LiveRenderer::new(program, voices, 48_000, 256, 1)
     }
 
     fn kit_voices(program: &StagedProgram) -> ProgramVoices {
@@ -211,31 +386,46 @@ mod tests {
         ProgramVoices::new(&program.graph, library, 48_000, 16)
     }
 
-    fn following(previous: &Lineage, program: StagedProgram) -> LiveRenderer {
+    fn following(previous: &Lineage, source: &str) -> Box<LiveRenderer> {
+        let program = compile(source);
         let voices = kit_voices(&program);
-        LiveRenderer::following(previous, program, voices, 48_000, 256)
+        Box::new(LiveRenderer::following(
+            previous, program, voices, 48_000, 256, 2,
+        ))
     }
 
-    fn play(source: &mut impl BlockSource, frames: usize) -> Vec<f32> {
-        let (mut left, mut right) = (vec![0.0; frames], vec![0.0; frames]);
-        source.render_block(&mut left, &mut right);
-        left
+    fn split(pairs: usize) -> PlayerConfig {
+        PlayerConfig::new(48_000, 256).with_routing(Routing::Split { pairs })
+    }
+
+    /// Channel `channel` of `frames` frames.
+    fn play(player: &mut Player<LiveRenderer>, frames: usize, channel: usize) -> Vec<f32> {
+        let channels = player.channels();
+        let mut block = vec![0.0; frames * channels];
+        player.render_block(&mut block);
+        block.chunks(channels).map(|f| f[channel]).collect()
+    }
+
+    fn alone(source: &str, config: PlayerConfig, frames: usize, channel: usize) -> Vec<f32> {
+        let (mut player, _control) = player(Box::new(live(compile(source))), config);
+        play(&mut player, frames, channel)
     }
 
     const SINE: &str = "~tone: sine 220 * 0.3\no1: ~tone\n";
 
     #[test]
     fn an_edit_that_keeps_a_bus_keeps_its_oscillator_running() {
-        let mut alone = live(compile(SINE));
-        let expected = play(&mut alone, 1024);
-
+        let config = PlayerConfig::new(48_000, 256);
+        let expected = alone(SINE, config, 1024, 0);
         let first = live(compile(SINE));
         let lineage = first.lineage();
-        let (mut player, mut control) = player(Box::new(first), PlayerConfig::new(48_000, 256));
-        let mut heard = play(&mut player, 512);
-        let same_tone_retyped = "-- a comment\n~tone: sine 220 * 0.3\no1: ~tone\n";
-        control.send(Box::new(following(&lineage, compile(same_tone_retyped))));
-        heard.extend(play(&mut player, 512));
+        let (mut player, mut control) = player(Box::new(first), config);
+        let mut heard = play(&mut player, 512, 0);
+        control.send(following(
+            &lineage,
+            "-- a comment\n~tone: sine 220 * 0.3\no1: ~tone\n",
+        ));
+        heard.extend(play(&mut player, 512, 0));
         assert_eq!(heard, expected);
         let event = control.next_event().expect("swapped");
         assert_eq!((event.frame, event.handover), (512, Handover::Seamless));
@@ -244,30 +434,63 @@ mod tests {
     #[test]
     fn voices_playing_at_a_swap_ring_on_in_the_new_program() {
         const DRUM: &str = "o1: s \"bd\"\n";
-        let mut alone = live(compile(DRUM));
-        let expected = play(&mut alone, 4096);
+        let config = PlayerConfig::new(48_000, 256);
+        let expected = alone(DRUM, config, 4096, 0);
         assert!(expected[1024..].iter().any(|&x| x != 0.0), "the kick rings");
-
         let first = live(compile(DRUM));
         let lineage = first.lineage();
-        let (mut player, mut control) = player(Box::new(first), PlayerConfig::new(48_000, 256));
-        let mut heard = play(&mut player, 1024);
-        control.send(Box::new(following(
-            &lineage,
-            compile("-- edited\no1: s \"bd\"\n"),
-        )));
-        heard.extend(play(&mut player, 3072));
+        let (mut player, mut control) = player(Box::new(first), config);
+        let mut heard = play(&mut player, 1024, 0);
+        control.send(following(&lineage, "-- edited\no1: s \"bd\"\n"));
+        heard.extend(play(&mut player, 3072, 0));
         assert_eq!(heard, expected);
     }
 
     #[test]
-    fn removing_an_output_crossfades_and_unmatched_nodes_start_fresh() {
+    fn editing_one_output_leaves_the_other_untouched() {
+        const BOTH: &str = "o1: sine 220 * 0.3\no2: saw 110 * 0.1\n";
+        const EDITED: &str = "o1: sine 220 * 0.3\no2: saw 110 # lpf 800 * 0.1\n";
+        let expected = alone(BOTH, split(2), 4096, 0);
+        let first = live(compile(BOTH));
+        let lineage = first.lineage();
+        let next = following(&lineage, EDITED);
+        let plan = next.swap_plan().expect("follows").clone();
+        assert_eq!(plan.fades_in, vec![false, true]);
+        assert_eq!(plan.old_fades_out, vec![false, true]);
+        assert_eq!(plan.changed, vec!["o2".to_string()]);
+        let (mut player, mut control) = player(Box::new(first), split(2));
+        let mut heard = play(&mut player, 1000, 0);
+        control.send(next);
+        heard.extend(play(&mut player, 3096, 0));
+        assert_eq!(heard, expected, "o1 continued bit for bit");
+        assert_eq!(
+            control.next_event().map(|e| e.handover),
+            Some(Handover::Crossfade)
+        );
+    }
+
+    #[test]
+    fn an_edited_event_pattern_continues_and_a_changed_constant_fades() {
+        let drums = live(compile("o1: s \"bd sn\"\n")).lineage();
+        let next = following(&drums, "o1: s \"bd sn cp\"\n");
+        assert_eq!(next.swap_plan().unwrap().fades_in, vec![false]);
+        let sine = live(compile(SINE)).lineage();
+        let louder = following(&sine, "~tone: sine 220 * 0.5\no1: ~tone\n");
+        assert_eq!(louder.swap_plan().unwrap().fades_in, vec![true]);
+        let renamed = following(&sine, "~other: sine 220 * 0.3\no1: ~other\n");
+        assert_eq!(renamed.swap_plan().unwrap().fades_in, vec![true]);
+    }
+
+    #[test]
+    fn removing_an_output_fades_it_and_keeps_the_rest() {
         let both = compile("~tone: sine 220 * 0.3\no1: ~tone\no2: saw 110 * 0.1\n");
         let old = live(both.clone()).lineage();
-        let next = following(&old, compile(SINE));
-        let succession = next.predecessor.as_ref().expect("follows");
-        assert_eq!(succession.handover, Handover::Crossfade);
-        let kept = match_nodes(&both.graph, &next.program().graph);
-        assert_eq!(kept.len(), 1, "the sine of ~tone, by its label");
+        let next = following(&old, SINE);
+        let plan = next.swap_plan().expect("follows");
+        assert_eq!(plan.fades_in, vec![false]);
+        assert_eq!(plan.old_fades_out, vec![false, true]);
+        assert_eq!(plan.removed, vec!["o2".to_string()]);
+        let kept = next.predecessor.as_ref().map(|s| s.pairs.len());
+        assert_eq!(kept, Some(1), "the sine of ~tone, by its label");
     }
 }

@@ -1,7 +1,11 @@
 //! `phonon run`: a performance on the null device, recorded. The file is
 //! rewritten while it plays, and the recording must show the new program
 //! within two blocks of the swap, no click at the swap, the unchanged sine
-//! with its phase intact, and a broken edit changing nothing at all.
+//! with its phase intact, and a broken edit changing nothing at all. With
+//! `--outputs split` each output has its own channels in the recording, so
+//! an output the edit left alone is compared bit for bit with a run
+//! without the edit. A tempo change keeps the cycle position, and `hush`
+//! fades out and stays silent until the next save.
 //!
 //! The stress workload plays for 10 s with no underrun; set
 //! `PHONON_SOAK=1` to play it for 60 s instead.
@@ -83,10 +87,65 @@ impl Performance {
 }
 
 fn left_channel(path: &Path) -> Vec<f32> {
+    channels(path).swap_remove(0)
+}
+
+/// Every channel of a recording.
+fn channels(path: &Path) -> Vec<Vec<f32>> {
     let reader = hound::WavReader::open(path).expect("a WAV recording");
     assert_eq!(reader.spec().sample_rate, RATE as u32);
+    let count = usize::from(reader.spec().channels);
     let samples: Vec<f32> = reader.into_samples::<f32>().map(Result::unwrap).collect();
-    samples.chunks_exact(2).map(|frame| frame[0]).collect()
+    (0..count)
+        .map(|c| samples.chunks_exact(count).map(|frame| frame[c]).collect())
+        .collect()
+}
+
+/// The decimal number just before `before` in `line`.
+fn number_before(line: &str, before: &str) -> f64 {
+    let end = line
+        .find(before)
+        .unwrap_or_else(|| panic!("{before:?} in {line:?}"));
+    let start = line[..end]
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    line[start..end]
+        .parse()
+        .unwrap_or_else(|_| panic!("a number before {before:?} in {line:?}"))
+}
+
+/// Plays `first` for `seconds` on the null device into `take.wav`, saving
+/// each of `edits` after its delay (counted from the previous save) and
+/// waiting for its reload line; returns the recording's channels and the
+/// reload lines.
+fn perform(
+    first: &str,
+    edits: &[(u64, &str)],
+    seconds: &str,
+    extra: &[&str],
+) -> (Vec<Vec<f32>>, Vec<String>) {
+    let dir = temp_dir();
+    let song = dir.path().join("song.ph");
+    std::fs::write(&song, first).unwrap();
+    let args = [
+        &["song.ph", "--device", "null", "--seconds", seconds][..],
+        &["--record", "take.wav"],
+        extra,
+    ]
+    .concat();
+    let mut run = Performance::start(dir.path(), &args);
+    run.wait_for("playing song.ph");
+    let mut reloads = Vec::new();
+    for (delay_ms, text) in edits {
+        std::thread::sleep(Duration::from_millis(*delay_ms));
+        std::fs::write(&song, text).unwrap();
+        reloads.push(run.wait_for("reloaded song.ph"));
+    }
+    let stderr = run.finish();
+    let take = channels(&dir.path().join("take.wav"));
+    let expected = (seconds.parse::<f64>().unwrap() * RATE).round() as usize;
+    assert_eq!(take[0].len(), expected, "{stderr}");
+    (take, reloads)
 }
 
 /// Least-squares amplitudes `(a, b)` of `a sin + b cos` at each frequency
@@ -148,10 +207,16 @@ fn a_saved_edit_is_heard_within_two_blocks_and_the_unchanged_sine_keeps_its_phas
     let reloaded = run.wait_for("reloaded song.ph");
     let stderr = run.finish();
     let ready = frame_in(&reloaded, "ready at frame ");
-    let swap = frame_in(&reloaded, "playing from frame ");
+    let swap = frame_in(&reloaded, "heard from frame ");
     // Ready while frame `ready` was heard; taken at the render thread's next
     // block, which runs at most the two queued blocks ahead of the output.
     assert!(swap >= ready && swap - ready <= 3 * BLOCK, "{reloaded}");
+    let ahead_ms = number_before(&reloaded, " ms after this line");
+    assert!(
+        ahead_ms <= 3.0 * BLOCK as f64 / RATE * 1e3,
+        "the line comes at most the queue ahead of the sound: {reloaded}"
+    );
+    assert!(reloaded.contains("fading in o2"), "{reloaded}");
 
     let take = left_channel(&dir.path().join("take.wav"));
     assert_eq!(take.len(), 3 * RATE as usize, "{stderr}");
@@ -365,4 +430,164 @@ fn drums_play_as_render_plays_them_from_a_samples_folder() {
     let expected = left_channel(&dir.path().join("render.wav"));
     assert!(played.iter().any(|&x| x.abs() > 0.1), "the kick is heard");
     assert_eq!(played[..44_100], expected[..44_100]);
+}
+
+#[test]
+fn an_unchanged_output_plays_on_bit_for_bit_while_another_crossfades() {
+    const BEFORE: &str = "o1: sine 220 * 0.3\no2: sine 880 * 0.2\n";
+    const AFTER: &str = "o1: sine 220 * 0.3\no2: saw 100 # lpf 2000 * 0.2\n";
+    // The edited run renders on two threads: state moves between the
+    // scheduler's workers, and the sound is the same on any thread count.
+    let (steady, _) = perform(BEFORE, &[], "2", &["--outputs", "split"]);
+    let (take, reloads) = perform(
+        BEFORE,
+        &[(900, AFTER)],
+        "2",
+        &["--outputs", "split", "--threads", "2"],
+    );
+    assert_eq!(take.len(), 4, "two outputs, a channel pair each");
+    let swap = frame_in(&reloads[0], "heard from frame ");
+    assert!(reloads[0].contains("crossfading o2"), "{}", reloads[0]);
+    assert!(
+        swap > 10_000 && swap + 20_000 < take[0].len(),
+        "{}",
+        reloads[0]
+    );
+    // o1, untouched by the edit, is the very same samples as without it.
+    assert_eq!(take[0], steady[0], "o1 left changed at the swap");
+    assert_eq!(take[1], steady[1], "o1 right changed at the swap");
+    // o2 crossfades: before the swap the old sine, after the fade the new
+    // filtered saw, and no step at the swap beyond the two programs' own.
+    assert_eq!(take[2][..swap], steady[2][..swap]);
+    let fade = (RATE / 50.0) as usize;
+    let after = fit(&take[2], swap + fade..take[2].len(), &[880.0, 100.0]);
+    assert!(
+        after[0].0.hypot(after[0].1) < 0.005,
+        "the old sine is gone: {after:?}"
+    );
+    assert!(
+        after[1].0.hypot(after[1].1) > 0.05,
+        "the saw plays: {after:?}"
+    );
+    let own = max_step(&take[2][..swap]).max(max_step(&take[2][swap + fade..]));
+    let at_swap = max_step(&take[2][swap - BLOCK..swap + fade]);
+    assert!(
+        at_swap <= own * 1.05,
+        "step {at_swap} at the swap, {own} in the programs"
+    );
+}
+
+#[test]
+fn a_new_saw_fades_in_without_a_click() {
+    const ADDED: &str = "~tone: sine 220 * 0.3\no1: ~tone\no2: saw 110 * 0.3\n";
+    let (take, reloads) = perform(SINE, &[(700, ADDED)], "1.5", &[]);
+    let swap = frame_in(&reloads[0], "heard from frame ");
+    assert!(reloads[0].contains("fading in o2"), "{}", reloads[0]);
+    let left = &take[0];
+    // The sine alone moves at most 0.3 * 2 pi * 220 / 44100 a sample; a saw
+    // starting at full level would step by 0.3 at once.
+    let sine_step = 0.3 * std::f32::consts::TAU * 220.0 / RATE as f32;
+    let at_swap = max_step(&left[swap - BLOCK..swap + 44]);
+    assert!(
+        at_swap < sine_step + 0.01,
+        "step {at_swap} as the saw comes in"
+    );
+    // And it is heard at full level once the fade is over.
+    let after = fit(left, swap + 2_000..left.len(), &[110.0]);
+    assert!(
+        after[0].0.hypot(after[0].1) > 0.1,
+        "the saw plays: {after:?}"
+    );
+}
+
+#[test]
+fn a_tempo_change_keeps_the_cycle_position_and_counts_on_from_there() {
+    // A pattern used as a signal: its value steps exactly at each event.
+    const SLOW: &str = "tempo: 1\no1: \"0.1 0.2 0.3 0.4\"\n";
+    const FAST: &str = "tempo: 3\no1: \"0.1 0.2 0.3 0.4\"\n";
+    let (take, reloads) = perform(SLOW, &[(700, FAST)], "1.5", &[]);
+    let swap = frame_in(&reloads[0], "heard from frame ");
+    let left = &take[0];
+    let value_at = |cycle: f64| [0.1f32, 0.2, 0.3, 0.4][((cycle.fract()) * 4.0) as usize];
+    // The cycle position at the swap, at the old tempo.
+    let position = swap as f64 / RATE;
+    for n in [swap - 1, swap, swap + 1] {
+        assert_eq!(
+            left[n],
+            value_at(n as f64 / RATE),
+            "frame {n}: no jump at the swap"
+        );
+    }
+    // From the swap on, the new tempo counts from that position: every
+    // step lands where three cycles a second from there put it.
+    let mut steps = Vec::new();
+    for n in swap + 1..left.len() {
+        if left[n] != left[n - 1] {
+            steps.push(n);
+        }
+    }
+    let expected: Vec<usize> = (1..)
+        .map(|k| (position * 4.0).floor() / 4.0 + k as f64 / 4.0)
+        .map(|cycle| swap + ((cycle - position) * RATE / 3.0).ceil() as usize)
+        .take_while(|&n| n < left.len())
+        .collect();
+    assert_eq!(steps.len(), expected.len(), "{steps:?} vs {expected:?}");
+    for (step, want) in steps.iter().zip(&expected) {
+        assert!(step.abs_diff(*want) <= 1, "{steps:?} vs {expected:?}");
+    }
+}
+
+#[test]
+fn hush_fades_out_and_the_next_save_plays_again() {
+    const HUSHED: &str = "~tone: sine 220 * 0.3\no1: ~tone\nhush\n";
+    let (take, reloads) = perform(SINE, &[(600, HUSHED), (700, SINE)], "2.2", &[]);
+    assert!(reloads[0].contains("hush"), "{}", reloads[0]);
+    let hush = frame_in(&reloads[0], "heard from frame ");
+    let back = frame_in(&reloads[1], "heard from frame ");
+    let left = &take[0];
+    let fade = (RATE / 50.0) as usize;
+    let sine_step = 0.3 * std::f32::consts::TAU * 220.0 / RATE as f32;
+    assert!(
+        max_step(&left[hush - BLOCK..hush + fade]) <= sine_step * 1.05,
+        "no click"
+    );
+    assert!(left[hush + fade / 2].abs() <= 0.3, "fading");
+    assert!(
+        left[hush + fade..back].iter().all(|&x| x == 0.0),
+        "silent from 20 ms after the hush until the next save"
+    );
+    let again = fit(left, back + fade..left.len(), &[220.0]);
+    assert!(
+        (again[0].0.hypot(again[0].1) - 0.3).abs() < 0.01,
+        "the sine is back"
+    );
+}
+
+#[test]
+fn split_needs_channels_and_says_how_many() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("song.ph"), "o1: sine 220\no3: sine 330\n").unwrap();
+    let run = Performance::start(
+        dir.path(),
+        &[
+            "song.ph",
+            "--device",
+            "null",
+            "--seconds",
+            "0.3",
+            "--outputs",
+            "split",
+            "--record",
+            "take.wav",
+        ],
+    );
+    let stderr = run.finish();
+    assert!(stderr.contains("split over 6 channels"), "{stderr}");
+    let take = channels(&dir.path().join("take.wav"));
+    assert_eq!(take.len(), 6);
+    assert!(
+        take[2].iter().all(|&x| x == 0.0),
+        "o2 is not written: silent"
+    );
+    assert!(take[4].iter().any(|&x| x.abs() > 0.5), "o3 on channels 5-6");
 }
