@@ -23,7 +23,8 @@
 //! again, and the plan is packed afresh from the units' times on those
 //! blocks. So a busy moment during the first trial does not keep a program
 //! on one thread for good, and a program whose split stops paying goes back
-//! to one thread. Probes cost a block in [`PROBE_EVERY`] at most.
+//! to one thread. Probes cost a block in [`PROBE_EVERY`] at most, and one
+//! in [`MAX_PROBE_EVERY`] once a probe took twice the chosen way's time.
 //!
 //! Rayon is not used: a scope per block costs more than the split work
 //! gains (110 µs of work ran at 0.93x on 2 threads), while a worker spinning
@@ -415,6 +416,12 @@ impl<W: StageWork> Scheduler<W> {
                 if block.probe {
                     review.probe_best = review.probe_best.min(block_nanos);
                     review.probes += 1;
+                    // Far slower than the chosen way (split on a loaded
+                    // machine, whose workers wait for a core): the other
+                    // way is not close, so probe it rarely for now.
+                    if block_nanos / 2 > review.chosen_best {
+                        review.every = MAX_PROBE_EVERY;
+                    }
                 } else {
                     review.chosen_best = review.chosen_best.min(block_nanos);
                 }

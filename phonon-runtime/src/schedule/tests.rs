@@ -354,3 +354,20 @@ fn a_program_too_small_to_split_only_measures_when_probing() {
     }
     assert_eq!(scheduler.phase(), Phase::Settled { split_stages: 0 });
 }
+
+#[test]
+fn a_probe_far_slower_than_the_choice_backs_off_at_once() {
+    let program = wide_program();
+    let mut scheduler = Scheduler::new(&program, RATE, BLOCK, 2);
+    // Split blocks wait for a loaded machine's cores: three times slower.
+    for _ in 0..MEASURE_BLOCKS + TRIAL_BLOCKS {
+        fake_block(&mut scheduler, 20_000, 400_000, 1_200_000);
+    }
+    assert_eq!(scheduler.phase(), Phase::Settled { split_stages: 0 });
+    let mut probes = 0;
+    for _ in 0..MAX_PROBE_EVERY - 1 {
+        probes += u32::from(scheduler.block_plan().probe);
+        fake_block(&mut scheduler, 20_000, 400_000, 1_200_000);
+    }
+    assert_eq!(probes, 1, "the first probe, then none for a long while");
+}
