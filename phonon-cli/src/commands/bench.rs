@@ -157,7 +157,7 @@ fn measure_threads<W: StageWork>(
         runs.push(run);
     }
     let breakdown = breakdown
-        .or_else(|| Some(measure(program, make(1)?, blocks, true).1?))
+        .or_else(|| measure(program, make(1)?, blocks, true).1)
         .unwrap_or(Breakdown {
             stages: Vec::new(),
             outputs: Vec::new(),

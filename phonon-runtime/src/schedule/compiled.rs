@@ -16,6 +16,10 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+/// A compiled program as the scheduler takes it: the work, the functions of
+/// each stage, and each function's kernels.
+type Parts = (Compiled, Vec<Range<usize>>, Vec<Vec<KernelId>>);
+
 /// A staged program's compiled functions as the scheduler's units.
 #[derive(Debug)]
 pub struct Compiled {
@@ -38,7 +42,7 @@ impl Compiled {
         staged: &StagedProgram,
         rate: u32,
         max_block: usize,
-    ) -> Result<(Compiled, Vec<Range<usize>>, Vec<Vec<KernelId>>), JitError> {
+    ) -> Result<Parts, JitError> {
         let jit = JitModule::host()?;
         let options = KernelOptions { rate: rate as f32 };
         let program = JitProgram::compile(&jit, staged, options, true, max_block)?.into_staged()?;
