@@ -1,7 +1,7 @@
 //! A program's functions run stage by stage on several threads at once give
 //! the samples that running them in order on one thread gives, bit for bit.
 
-use phonon_ir::graph::{NodeId, StagedProgram};
+use phonon_ir::graph::StagedProgram;
 use phonon_jit::{JitModule, JitProgram, KernelOptions, StagedFunctions};
 
 const BLOCK: usize = 256;
