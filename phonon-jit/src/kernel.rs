@@ -890,3 +890,11 @@ impl SampleCode<'_> {
         Ok(())
     }
 }
+
+impl CompiledKernel {
+    /// The native code alone, for a caller that keeps the state and buffers
+    /// elsewhere (`program::StagedFunctions`).
+    pub(crate) fn into_native(self) -> NativeCode {
+        self.code
+    }
+}

@@ -20,11 +20,11 @@ pub mod nodes;
 pub mod pack_lanes;
 pub mod program;
 
-pub use call::{BlockCtx, CallError, Layout};
+pub use call::{BlockCtx, CallError, HostAccess, Layout, StageError, StageRunner, StageTicket};
 pub use kernel::{CompiledKernel, JitModule, KernelOptions, PACK_WIDTH};
 pub use lanes::LaneForm;
 pub use pack_lanes::{fuse_groups, pack_lanes, packing_summary, LaneGroup};
-pub use program::{clif_text, JitProgram};
+pub use program::{clif_text, JitProgram, ProgramHost, StagedFunctions};
 
 use phonon_ir::graph::NodeId;
 
@@ -52,4 +52,6 @@ pub enum JitError {
     Codegen(String),
     #[error("call refused: {0}")]
     Call(CallError),
+    #[error("functions cannot run stage by stage: {0}")]
+    Stage(StageError),
 }

@@ -1,6 +1,7 @@
 //! Criterion benches: one 512-sample block of every shared workload
 //! (`../shared/workloads/*.ph`) and of the heavier programs beside this file
-//! (`benches/programs/*.ph`), rendered by each engine on 1 and 2 threads.
+//! (`benches/programs/*.ph`), rendered by each engine (the interpreter, and
+//! compiled functions where the JIT compiles the program) on 1 and 2 threads.
 //! Each block goes through the whole renderer: control queries, the engine,
 //! mixing and the limiter. `2t` is the scheduler's own plan (which may
 //! settle on one thread); `2t-split` forces every stage onto both threads,
@@ -9,15 +10,11 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use phonon_ir::graph::StagedProgram;
 use phonon_runtime::engine::{NoVoices, Renderer};
-use phonon_runtime::schedule::{Phase, Scheduler};
+use phonon_runtime::schedule::{Phase, Scheduler, StageWork};
 use std::path::{Path, PathBuf};
 
 const RATE: u32 = 44_100;
 const BLOCK: usize = 512;
-
-/// The engines measured. The JIT engine joins here as a second entry once
-/// `phonon-jit` provides one.
-const ENGINES: &[&str] = &["interp"];
 
 fn ph_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -46,14 +43,13 @@ fn programs() -> Vec<(String, StagedProgram)> {
         .collect()
 }
 
-/// A renderer on `threads` threads whose scheduler has settled its plan
-/// (or splits every stage, with `split`).
-fn settled_renderer(
+/// A renderer whose scheduler has settled its plan (or splits every stage,
+/// with `split`).
+fn settled_renderer<W: StageWork>(
     program: &StagedProgram,
-    threads: usize,
+    mut scheduler: Scheduler<W>,
     split: bool,
-) -> Renderer<Scheduler, NoVoices> {
-    let mut scheduler = Scheduler::new(program, RATE, BLOCK, threads);
+) -> Renderer<Scheduler<W>, NoVoices> {
     if split {
         scheduler.split_every_stage();
     }
@@ -68,16 +64,16 @@ fn settled_renderer(
 fn blocks(c: &mut Criterion) {
     for (name, program) in programs() {
         let mut group = c.benchmark_group(name);
-        for &engine in ENGINES {
-            for (threads, split, label) in
-                [(1, false, "1t"), (2, false, "2t"), (2, true, "2t-split")]
-            {
-                let mut renderer = match engine {
-                    "interp" => settled_renderer(&program, threads, split),
-                    _ => continue,
-                };
-                let (mut left, mut right) = (vec![0.0; BLOCK], vec![0.0; BLOCK]);
-                group.bench_function(BenchmarkId::new(engine, label), |b| {
+        for (threads, split, label) in [(1, false, "1t"), (2, false, "2t"), (2, true, "2t-split")] {
+            let (mut left, mut right) = (vec![0.0; BLOCK], vec![0.0; BLOCK]);
+            let scheduler = Scheduler::new(&program, RATE, BLOCK, threads);
+            let mut renderer = settled_renderer(&program, scheduler, split);
+            group.bench_function(BenchmarkId::new("interp", label), |b| {
+                b.iter(|| renderer.render_block(&mut left, &mut right))
+            });
+            if let Ok(scheduler) = Scheduler::compiled(&program, RATE, BLOCK, threads) {
+                let mut renderer = settled_renderer(&program, scheduler, split);
+                group.bench_function(BenchmarkId::new("jit", label), |b| {
                     b.iter(|| renderer.render_block(&mut left, &mut right))
                 });
             }

@@ -10,7 +10,7 @@ use phonon_jit::{JitError, JitModule, JitProgram, KernelOptions};
 
 /// Where an input buffer of the compiled program comes from.
 #[derive(Clone, Copy, Debug)]
-enum Source {
+pub(crate) enum Source {
     Control(PatternId),
     /// One channel of an event pattern's voices, as the interpreter reads it.
     Voices(PatternId, Channel),
@@ -21,7 +21,7 @@ enum Source {
 
 impl Source {
     /// Where a node reads from when no compiled code computes it.
-    fn of(op: &Op) -> Option<Source> {
+    pub(crate) fn of(op: &Op) -> Option<Source> {
         match *op {
             Op::Control(p) => Some(Source::Control(p)),
             Op::Voices(p, channel) => Some(Source::Voices(p, channel)),
@@ -32,7 +32,7 @@ impl Source {
     }
 
     /// Fills `out` from this block's inputs, as the interpreter reads them.
-    fn fill(self, out: &mut [f32], inputs: &BlockInputs) {
+    pub(crate) fn fill(self, out: &mut [f32], inputs: &BlockInputs) {
         match self {
             Source::Control(p) => copy_into(out, inputs.control(p)),
             Source::CycleGate => copy_into(out, inputs.cycle_gate()),
@@ -55,7 +55,7 @@ impl Source {
 
 /// Where an output's channel comes from.
 #[derive(Clone, Copy, Debug)]
-enum OutputSource {
+pub(crate) enum OutputSource {
     /// A buffer of the compiled program.
     Compiled(NodeId),
     /// A node no compiled code computes (`out: s "bd*4"` reads its voices
@@ -113,7 +113,7 @@ impl JitEngine {
 
 /// Copies `source` into `out`, silence past its end: one `memcpy`, no
 /// per-sample bounds checks.
-fn copy_into(out: &mut [f32], source: &[f32]) {
+pub(crate) fn copy_into(out: &mut [f32], source: &[f32]) {
     let length = source.len().min(out.len());
     out[..length].copy_from_slice(&source[..length]);
     out[length..].fill(0.0);

@@ -1,6 +1,7 @@
-//! The stage scheduler never allocates once built: not on the caller's
-//! thread (measuring, planning, running, mixing the outputs out) and not on
-//! its workers. `assert_no_alloc` counts per thread, so the check is armed
+//! The stage scheduler never allocates once built, on the interpreter or
+//! running compiled functions: not on the caller's thread (measuring,
+//! planning, reviewing, running, mixing the outputs out) and not on its
+//! workers. `assert_no_alloc` counts per thread, so the check is armed
 //! around the caller's block loop and, through the scheduler's worker hook,
 //! around every share of a stage a worker runs.
 //!
@@ -10,7 +11,9 @@ use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, A
 use phonon_ir::graph::StagedProgram;
 use phonon_ir::interpret::{BlockInputs, OutputBuffers};
 use phonon_runtime::engine::{Engine, NoVoices, Renderer};
-use phonon_runtime::schedule::{Phase, Scheduler, MEASURE_BLOCKS, TRIAL_BLOCKS};
+use phonon_runtime::schedule::{
+    Phase, Scheduler, StageWork, MEASURE_BLOCKS, PROBES_PER_REVIEW, PROBE_EVERY, TRIAL_BLOCKS,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[global_allocator]
@@ -49,8 +52,27 @@ fn wide_source() -> String {
     source
 }
 
+/// The same shape with what the JIT compiles today (no reverb).
+fn compiled_source() -> String {
+    let mut source = String::from("~lfo: sine 0.25\n");
+    for n in 1..=15 {
+        let osc = ["saw", "square", "tri"][n % 3];
+        source.push_str(&format!(
+            "o{n}: {osc} {} # lpf (~lfo * 900 + 700) 0.6 # hpf {} 0.5 * 0.05\n",
+            55 * n,
+            40 + 10 * n
+        ));
+    }
+    source.push_str("~echo: (~lfo * 0.1 + ~echo * 0.5) # hpf 300 0.5\no16: ~echo * 0.2\n");
+    source
+}
+
 /// Caller-thread allocations over `blocks` blocks of the engine alone.
-fn engine_violations(scheduler: &mut Scheduler, program: &StagedProgram, blocks: usize) -> u32 {
+fn engine_violations<W: StageWork>(
+    scheduler: &mut Scheduler<W>,
+    program: &StagedProgram,
+    blocks: usize,
+) -> u32 {
     let mut inputs = BlockInputs::new(&program.graph, 512);
     let mut out = OutputBuffers::new(&program.graph, 512);
     reset_violation_count();
@@ -66,7 +88,8 @@ fn engine_violations(scheduler: &mut Scheduler, program: &StagedProgram, blocks:
 #[test]
 fn the_scheduler_renders_blocks_without_allocating_on_any_thread() {
     let program = compile(&wide_source());
-    let settle = (MEASURE_BLOCKS + TRIAL_BLOCKS) as usize + 40;
+    // Settling, then a whole review of the choice.
+    let settle = (MEASURE_BLOCKS + TRIAL_BLOCKS + PROBE_EVERY * PROBES_PER_REVIEW) as usize + 40;
     for threads in [1, 2] {
         // The cost model's own choice, measured and planned under the check.
         let mut planned =
@@ -89,6 +112,36 @@ fn the_scheduler_renders_blocks_without_allocating_on_any_thread() {
     assert!(
         WORKER_SHARES.load(Ordering::Relaxed) >= 60,
         "the workers ran under the check"
+    );
+    assert_eq!(WORKER_VIOLATIONS.load(Ordering::Relaxed), 0);
+
+    // Compiled functions: the stage gate, the function claims and the host
+    // access take no lock and allocate nothing.
+    let compiled = compile(&compiled_source());
+    let shares_before = WORKER_SHARES.load(Ordering::Relaxed);
+    for threads in [1, 2] {
+        let mut planned =
+            Scheduler::compiled_with_worker_hook(&compiled, 44_100, 512, threads, checked_share)
+                .expect("the program compiles");
+        assert_eq!(
+            engine_violations(&mut planned, &compiled, settle),
+            0,
+            "compiled, {threads} threads, planned"
+        );
+        assert!(matches!(planned.phase(), Phase::Settled { .. }));
+        let mut split =
+            Scheduler::compiled_with_worker_hook(&compiled, 44_100, 512, threads, checked_share)
+                .expect("the program compiles");
+        split.split_every_stage();
+        assert_eq!(
+            engine_violations(&mut split, &compiled, 60),
+            0,
+            "compiled, {threads} threads, split"
+        );
+    }
+    assert!(
+        WORKER_SHARES.load(Ordering::Relaxed) >= shares_before + 60,
+        "the workers ran compiled functions under the check"
     );
     assert_eq!(WORKER_VIOLATIONS.load(Ordering::Relaxed), 0);
 

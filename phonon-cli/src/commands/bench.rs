@@ -9,11 +9,10 @@ use crate::output::print_stdout;
 use anyhow::Context;
 use phonon_ir::graph::{KernelKind, OutputId, StagedProgram};
 use phonon_runtime::engine::{NoVoices, Renderer};
-use phonon_runtime::jit_engine::JitEngine;
-use phonon_runtime::schedule::{Phase, Scheduler};
+use phonon_runtime::schedule::{Phase, Scheduler, StageWork};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 const RATE: u32 = 44_100;
 const BLOCK: usize = 512;
@@ -33,10 +32,10 @@ pub struct Args {
     /// Blocks of 512 samples timed per thread count (after a warm-up).
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     blocks: u32,
-    /// The engine: `jit` (compiled kernels, one thread for now; a program
-    /// the JIT cannot compile yet, or several thread counts, are measured on
-    /// the interpreter, with a note) or `interp` (the reference interpreter,
-    /// on the stage scheduler).
+    /// The engine: `jit` (compiled functions on the stage scheduler; a
+    /// program the JIT cannot compile yet is measured on the interpreter,
+    /// with a note) or `interp` (the reference interpreter, on the stage
+    /// scheduler).
     #[arg(long, value_enum, default_value_t = EngineChoice::Jit)]
     engine: EngineChoice,
     /// Print one JSON object instead of the table.
@@ -89,9 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(loaded) = load(&args.file)? else {
         return Ok(ExitCode::from(1));
     };
-    let compile_ms = (loaded.parse_time + loaded.compiled.timings.iter().map(|(_, t)| *t).sum())
-        .as_secs_f64()
-        * 1000.0;
+    let front_end = loaded.parse_time + loaded.compiled.timings.iter().map(|(_, t)| *t).sum();
     let program = loaded
         .compiled
         .staged
@@ -99,29 +96,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let blocks = args.blocks as usize;
     let jit = match args.engine {
         EngineChoice::Interp => None,
-        EngineChoice::Jit if args.threads.iter().any(|&t| t != 1) => {
-            eprintln!(
-                "note: measuring the interpreter: compiled kernels run on one thread for now"
-            );
-            None
-        }
-        EngineChoice::Jit => engine::compile_jit(&program, RATE, BLOCK),
+        EngineChoice::Jit => engine::compile_scheduled(&program, RATE, BLOCK, 1),
     };
-    let (engine_name, runs, breakdown) = match jit {
-        // Compiled kernels are fused across functions: no per-kernel times.
-        Some(jit) => (
-            "jit",
-            vec![measure_jit(&program, jit, blocks)],
-            Breakdown {
-                stages: Vec::new(),
-                outputs: Vec::new(),
-            },
-        ),
+    let (engine_name, codegen, (runs, breakdown)) = match jit {
+        Some(compiled) => {
+            // Each thread count gets its own scheduler, compiled the same
+            // way; Cranelift's time is the first compilation's.
+            let codegen = compiled.work().compile_time();
+            let mut first = Some(compiled);
+            let measured = measure_threads(&program, &args.threads, blocks, |threads| match first
+                .take()
+                .filter(|_| threads == 1)
+            {
+                Some(scheduler) => Some(scheduler),
+                None => Scheduler::compiled(&program, RATE, BLOCK, threads).ok(),
+            });
+            ("jit", codegen, measured)
+        }
         None => {
-            let (runs, breakdown) = measure_threads(&program, &args.threads, blocks);
-            ("interp", runs, breakdown)
+            let measured = measure_threads(&program, &args.threads, blocks, |threads| {
+                Some(Scheduler::new(&program, RATE, BLOCK, threads))
+            });
+            ("interp", Duration::ZERO, measured)
         }
     };
+    let compile_ms = (front_end + codegen).as_secs_f64() * 1000.0;
     if args.json {
         let program_name = args.file.display().to_string();
         let json = to_json(&program_name, compile_ms, engine_name, &runs, &breakdown);
@@ -137,39 +136,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One interpreter run per thread count on the stage scheduler, and the
-/// per-stage and per-output breakdown of the one-thread run.
-fn measure_threads(
+/// One run per thread count on the stage scheduler that `make` builds for
+/// that count, and the per-stage and per-output breakdown of the one-thread
+/// run.
+fn measure_threads<W: StageWork>(
     program: &StagedProgram,
     threads: &[u16],
     blocks: usize,
+    mut make: impl FnMut(usize) -> Option<Scheduler<W>>,
 ) -> (Vec<RunReport>, Breakdown) {
     let mut runs = Vec::new();
     let mut breakdown = None;
     for &count in threads {
-        let (run, measured) = measure(program, usize::from(count), blocks, breakdown.is_none());
+        let Some(scheduler) = make(usize::from(count)) else {
+            eprintln!("note: no engine for {count} threads");
+            continue;
+        };
+        let (run, measured) = measure(program, scheduler, blocks, breakdown.is_none());
         breakdown = breakdown.or(measured);
         runs.push(run);
     }
-    let breakdown = match breakdown {
-        Some(found) => found,
-        None => measure(program, 1, blocks, true).1.unwrap_or(Breakdown {
+    let breakdown = breakdown
+        .or_else(|| measure(program, make(1)?, blocks, true).1)
+        .unwrap_or(Breakdown {
             stages: Vec::new(),
             outputs: Vec::new(),
-        }),
-    };
+        });
     (runs, breakdown)
 }
 
-/// Renders `blocks` timed blocks on `threads` threads; with `break_down`
-/// and one thread, also times every kernel.
-fn measure(
+/// Renders `blocks` timed blocks with `scheduler`; with `break_down` and
+/// one thread, also times every unit (kernel or compiled function).
+fn measure<W: StageWork>(
     program: &StagedProgram,
-    threads: usize,
+    scheduler: Scheduler<W>,
     blocks: usize,
     break_down: bool,
 ) -> (RunReport, Option<Breakdown>) {
-    let scheduler = Scheduler::new(program, RATE, BLOCK, threads);
     let break_down = break_down && scheduler.threads() == 1;
     let mut renderer = Renderer::new(program.clone(), scheduler, NoVoices, RATE, BLOCK);
     renderer.engine_mut().set_timing(break_down);
@@ -179,8 +182,8 @@ fn measure(
         renderer.render_block(&mut left, &mut right);
         warmed += 1;
     }
-    let kernel_count = renderer.engine().kernels().len();
-    let mut kernel_nanos = vec![0u64; if break_down { kernel_count * blocks } else { 0 }];
+    let unit_count = renderer.engine().units();
+    let mut unit_nanos = vec![0u64; if break_down { unit_count * blocks } else { 0 }];
     let mut block_us = Vec::with_capacity(blocks);
     let started = Instant::now();
     for block in 0..blocks {
@@ -188,8 +191,8 @@ fn measure(
         renderer.render_block(&mut left, &mut right);
         block_us.push(t.elapsed().as_secs_f64() * 1e6);
         if break_down {
-            for k in 0..kernel_count {
-                kernel_nanos[k * blocks + block] = renderer.engine().last_kernel_nanos(k);
+            for unit in 0..unit_count {
+                unit_nanos[unit * blocks + block] = renderer.engine().last_unit_nanos(unit);
             }
         }
     }
@@ -205,13 +208,14 @@ fn measure(
     );
     let breakdown = break_down.then(|| {
         let scheduler = renderer.engine();
-        // Per block, the summed time of the kernels `pick` selects.
-        let median_of = |pick: &dyn Fn(usize) -> bool| {
+        // Per block, the time of the units weighted by `share` (the part of
+        // a unit's time that counts: a packed function's time is shared
+        // evenly by its kernels), summed; the median over blocks.
+        let median_of = |share: &dyn Fn(usize) -> f64| {
             let mut sums: Vec<f64> = (0..blocks)
                 .map(|b| {
-                    (0..kernel_count)
-                        .filter(|&k| pick(k))
-                        .map(|k| kernel_nanos[k * blocks + b] as f64 / 1000.0)
+                    (0..unit_count)
+                        .map(|u| share(u) * unit_nanos[u * blocks + b] as f64 / 1000.0)
                         .sum()
                 })
                 .collect();
@@ -221,7 +225,11 @@ fn measure(
             .stages()
             .iter()
             .enumerate()
-            .map(|(s, range)| (s, range.len(), median_of(&|k| range.contains(&k))))
+            .map(|(s, range)| {
+                let kernels = range.clone().map(|u| scheduler.unit_kernels(u).len()).sum();
+                let whole = |u: usize| if range.contains(&u) { 1.0 } else { 0.0 };
+                (s, kernels, median_of(&whole))
+            })
             .collect();
         let outputs = program
             .graph
@@ -230,32 +238,20 @@ fn measure(
             .enumerate()
             .map(|(o, output)| {
                 let own = KernelKind::Output(OutputId::new(o));
-                let mine = |k: usize| program.kernel(scheduler.kernels()[k]).kind == own;
+                let mine = |u: usize| {
+                    let kernels = scheduler.unit_kernels(u);
+                    let owned = kernels
+                        .iter()
+                        .filter(|&&k| program.kernel(k).kind == own)
+                        .count();
+                    owned as f64 / kernels.len().max(1) as f64
+                };
                 (output.name.clone(), median_of(&mine))
             })
             .collect();
         Breakdown { stages, outputs }
     });
     (report, breakdown)
-}
-
-/// Renders `blocks` timed blocks of `program` compiled to native code, on
-/// one thread. Compiled kernels are fused across functions, so there is no
-/// per-stage or per-output breakdown.
-fn measure_jit(program: &StagedProgram, jit: JitEngine, blocks: usize) -> RunReport {
-    let mut renderer = Renderer::new(program.clone(), jit, NoVoices, RATE, BLOCK);
-    let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
-    for _ in 0..WARM_UP_BLOCKS {
-        renderer.render_block(&mut left, &mut right);
-    }
-    let mut block_us = Vec::with_capacity(blocks);
-    let started = Instant::now();
-    for _ in 0..blocks {
-        let t = Instant::now();
-        renderer.render_block(&mut left, &mut right);
-        block_us.push(t.elapsed().as_secs_f64() * 1e6);
-    }
-    RunReport::from_blocks(1, block_us, started.elapsed(), 0)
 }
 
 /// The `q` quantile (0..1) of `values`, nearest rank; 0 for none.
@@ -355,7 +351,6 @@ fn print_table(
     }
     println!();
     if breakdown.stages.is_empty() {
-        println!("per-stage and per-output times: compiled kernels are fused; see --engine interp");
         return;
     }
     println!("stage  kernels  median µs   (one thread)");
@@ -363,7 +358,7 @@ fn print_table(
         println!("{:>5}  {kernels:>7}  {us:>9.1}", format!("s{id}"));
     }
     println!();
-    println!("output  median µs   (its own kernels; shared buses count in their stage)");
+    println!("output  median µs   (its own kernels; shared buses count in their stage; a packed function's time is shared by its kernels)");
     for (name, us) in &breakdown.outputs {
         println!("{name:>6}  {us:>9.1}");
     }

@@ -2,20 +2,15 @@
 //! with it. A worker spins on a generation counter while blocks are in
 //! flight (a hand-off then costs a fraction of a microsecond), parks after
 //! [`SPIN_FOR`] without work (a parked worker costs no CPU but about 51 µs to
-//! wake), and runs the kernels of the posted stage that the plan gave it.
-//!
-//! No `unsafe`: every kernel sits in its own `Mutex`, taken by the one
-//! thread that runs it (uncontended, so an atomic swap and no allocation);
-//! a stage's kernels read earlier stages only by copying their buffers under
-//! that kernel's lock; the block's inputs are a copy behind an `RwLock`
-//! that the workers only read while the caller waits.
+//! wake), and runs the units of the posted stage that the plan gave it.
+//! What a unit is, and how threads share its memory, is the
+//! [`StageWork`]'s business.
 
-use phonon_ir::interpret::BlockInputs;
-use phonon_ir::interpret_kernel::KernelInterpreter;
+use super::StageWork;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
@@ -23,31 +18,61 @@ use std::time::{Duration, Instant};
 /// between back-to-back blocks, far shorter than a block's period.
 pub const SPIN_FOR: Duration = Duration::from_micros(200);
 
+/// How many times the caller spins on the workers of a stage before it
+/// yields its core instead: about 40 µs. On a loaded machine a worker may
+/// be waiting for the very core the caller spins on; 16 times as many
+/// spins made split blocks of chains16 twice as slow as one thread.
+const CALLER_SPINS: u32 = 1 << 10;
+
 /// Runs around each share of a stage a worker runs: for allocation checks
 /// and profilers, which must be armed on the worker's own thread.
 pub type WorkerHook = fn(&mut dyn FnMut());
 
-/// One buffer a kernel copies from an earlier stage before it runs.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Import {
-    pub source: usize,
-    pub source_slot: usize,
-    pub slot: usize,
+/// The units of one stage that one thread runs, and where their times go.
+#[derive(Debug)]
+pub struct Share<'a> {
+    units: Range<usize>,
+    /// The thread whose units these are; `None` for all of them.
+    thread: Option<usize>,
+    owner: &'a [AtomicUsize],
+    /// Per unit, where its time goes, when units are timed.
+    nanos: Option<&'a [AtomicU64]>,
+}
+
+impl Share<'_> {
+    /// Calls `run` with each unit of the share, in program order, timing
+    /// each when asked to.
+    pub fn run_each(&self, mut run: impl FnMut(usize)) {
+        for unit in self.units.clone() {
+            let mine = self
+                .thread
+                .is_none_or(|thread| self.owner[unit].load(Ordering::Relaxed) == thread);
+            if !mine {
+                continue;
+            }
+            match self.nanos {
+                Some(nanos) => {
+                    let started = Instant::now();
+                    run(unit);
+                    let elapsed = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    nanos[unit].store(elapsed, Ordering::Relaxed);
+                }
+                None => run(unit),
+            }
+        }
+    }
 }
 
 /// Everything the caller and the workers share.
-pub(super) struct Shared {
-    /// In stage order: the kernels of stage `s` are `stages[s]`.
-    pub kernels: Box<[Mutex<KernelInterpreter>]>,
-    pub imports: Box<[Box<[Import]>]>,
+pub(super) struct Shared<W> {
+    pub work: W,
+    /// The units of stage `s` are `stages[s]`.
     pub stages: Box<[Range<usize>]>,
-    /// The current block's inputs, copied in by the caller.
-    pub inputs: RwLock<BlockInputs>,
-    /// Per kernel: the thread that runs it when its stage is split
+    /// Per unit: the thread that runs it when its stage is split
     /// (0 is the caller).
     pub owner: Box<[AtomicUsize]>,
-    /// Per kernel: nanoseconds its last run took, written while `timing`.
-    pub kernel_nanos: Box<[AtomicU64]>,
+    /// Per unit: nanoseconds its last run took, written while `timing`.
+    pub unit_nanos: Box<[AtomicU64]>,
     pub timing: AtomicBool,
     /// Bumped once per posted stage; workers run when it changes.
     generation: AtomicU64,
@@ -60,23 +85,14 @@ pub(super) struct Shared {
     hook: WorkerHook,
 }
 
-impl Shared {
-    pub fn new(
-        kernels: Vec<KernelInterpreter>,
-        imports: Vec<Box<[Import]>>,
-        stages: Vec<Range<usize>>,
-        inputs: BlockInputs,
-        workers: usize,
-        hook: WorkerHook,
-    ) -> Shared {
-        let count = kernels.len();
+impl<W: StageWork> Shared<W> {
+    pub fn new(work: W, stages: Vec<Range<usize>>, workers: usize, hook: WorkerHook) -> Shared<W> {
+        let count = stages.iter().map(|range| range.end).max().unwrap_or(0);
         Shared {
-            kernels: kernels.into_iter().map(Mutex::new).collect(),
-            imports: imports.into_boxed_slice(),
+            work,
             stages: stages.into_boxed_slice(),
-            inputs: RwLock::new(inputs),
             owner: (0..count).map(|_| AtomicUsize::new(0)).collect(),
-            kernel_nanos: (0..count).map(|_| AtomicU64::new(0)).collect(),
+            unit_nanos: (0..count).map(|_| AtomicU64::new(0)).collect(),
             timing: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             stage: AtomicUsize::new(0),
@@ -87,56 +103,41 @@ impl Shared {
         }
     }
 
-    /// Runs kernel `k`: copies its imports, then computes it.
-    pub fn run_kernel(&self, k: usize, inputs: &BlockInputs) {
-        let frames = inputs.frames();
-        let mut kernel = lock(&self.kernels[k]);
-        for import in self.imports[k].iter() {
-            let source = lock(&self.kernels[import.source]);
-            let samples = source.buffer(import.source_slot, frames);
-            let target = kernel.import_mut(import.slot);
-            let len = samples.len().min(target.len());
-            target[..len].copy_from_slice(&samples[..len]);
-        }
-        if self.timing.load(Ordering::Relaxed) {
-            let started = Instant::now();
-            kernel.process(inputs);
-            let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            self.kernel_nanos[k].store(nanos, Ordering::Relaxed);
-        } else {
-            kernel.process(inputs);
-        }
-    }
-
-    /// Runs the kernels of stage `stage` that the plan gives `thread`.
-    pub fn run_share(&self, stage: usize, thread: usize, inputs: &BlockInputs) {
+    /// Runs the units of stage `stage` that the plan gives `thread`, or all
+    /// of them (`None`), on the calling thread.
+    pub fn run_share(&self, stage: usize, thread: Option<usize>) {
         let Some(range) = self.stages.get(stage) else {
             return;
         };
-        for k in range.clone() {
-            if self.owner[k].load(Ordering::Relaxed) == thread {
-                self.run_kernel(k, inputs);
-            }
-        }
+        let share = Share {
+            units: range.clone(),
+            thread,
+            owner: &self.owner,
+            nanos: self
+                .timing
+                .load(Ordering::Relaxed)
+                .then_some(&self.unit_nanos[..]),
+        };
+        self.work.run_share(stage, &share);
     }
 }
 
-/// Locks a kernel; a lock poisoned by a panicking worker still holds a
-/// usable kernel (the worst case is one odd block).
+/// Locks a unit; a lock poisoned by a panicking worker still holds a
+/// usable unit (the worst case is one odd block).
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The worker threads of one scheduler.
-pub(super) struct Pool {
-    shared: Arc<Shared>,
+pub(super) struct Pool<W: StageWork> {
+    shared: Arc<Shared<W>>,
     workers: Vec<(Thread, JoinHandle<()>)>,
 }
 
-impl Pool {
+impl<W: StageWork> Pool<W> {
     /// Starts one worker per entry of `shared.parked`. A worker that cannot
     /// be spawned is an error: the caller falls back to fewer threads.
-    pub fn start(shared: Arc<Shared>) -> std::io::Result<Pool> {
+    pub fn start(shared: Arc<Shared<W>>) -> std::io::Result<Pool<W>> {
         let mut pool = Pool {
             workers: Vec::with_capacity(shared.parked.len()),
             shared,
@@ -157,7 +158,7 @@ impl Pool {
 
     /// Runs stage `stage` split across the caller (thread 0) and every
     /// worker, and returns once all are done. Allocates nothing.
-    pub fn run_stage(&self, stage: usize, inputs: &BlockInputs) {
+    pub fn run_stage(&self, stage: usize) {
         let shared = &self.shared;
         shared.stage.store(stage, Ordering::Relaxed);
         shared.done.store(0, Ordering::Relaxed);
@@ -167,11 +168,11 @@ impl Pool {
                 thread.unpark();
             }
         }
-        shared.run_share(stage, 0, inputs);
+        shared.run_share(stage, Some(0));
         let mut spins = 0u32;
         while shared.done.load(Ordering::Acquire) < self.workers.len() {
             spins = spins.saturating_add(1);
-            if spins < 1 << 14 {
+            if spins < CALLER_SPINS {
                 std::hint::spin_loop();
             } else {
                 // A worker lost its core: give it ours.
@@ -181,20 +182,20 @@ impl Pool {
     }
 }
 
-impl Drop for Pool {
+impl<W: StageWork> Drop for Pool<W> {
     fn drop(&mut self) {
         self.shared.shutdown.store(true, Ordering::SeqCst);
         self.shared.generation.fetch_add(1, Ordering::SeqCst);
         for (thread, handle) in self.workers.drain(..) {
             thread.unpark();
-            // A worker that panicked outside a kernel has nothing to clean up.
+            // A worker that panicked outside a unit has nothing to clean up.
             let _ = handle.join();
         }
     }
 }
 
 /// A worker's life: wait for a stage, run its share, report, repeat.
-fn work(shared: &Shared, index: usize) {
+fn work<W: StageWork>(shared: &Shared<W>, index: usize) {
     let thread = index + 1;
     // Not a fresh load: a stage posted before this thread got going must
     // still be seen as new. No stage is posted before the pool starts.
@@ -226,11 +227,10 @@ fn work(shared: &Shared, index: usize) {
             return;
         }
         let stage = shared.stage.load(Ordering::Relaxed);
-        // A panicking kernel must still report, or the caller would wait
+        // A panicking unit must still report, or the caller would wait
         // forever; its block is lost, the audio goes on.
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            let inputs = shared.inputs.read().unwrap_or_else(PoisonError::into_inner);
-            (shared.hook)(&mut || shared.run_share(stage, thread, &inputs));
+            (shared.hook)(&mut || shared.run_share(stage, Some(thread)));
         }));
         shared.done.fetch_add(1, Ordering::Release);
     }

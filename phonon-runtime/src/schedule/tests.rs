@@ -1,7 +1,10 @@
-//! The scheduler against the reference interpreter: the same samples, bit for
-//! bit, on any number of threads and under any plan.
+//! The scheduler against the reference interpreter (and, for compiled
+//! functions, against the one-thread JIT engine): the same samples, bit for
+//! bit, on any number of threads and under any plan; and the choice of plan
+//! under made-up timings.
 
 use super::*;
+use crate::jit_engine::JitEngine;
 use phonon_ir::graph::OutputId;
 use phonon_ir::interpret::Interpreter;
 
@@ -114,10 +117,10 @@ fn one_thread_settles_at_once_and_times_kernels_on_request() {
     assert_eq!(scheduler.phase(), Phase::Settled { split_stages: 0 });
     scheduler.set_timing(true);
     render(&mut scheduler, &program, 2);
-    let timed = (0..scheduler.kernels().len())
-        .filter(|&k| scheduler.last_kernel_nanos(k) > 0)
+    let timed = (0..scheduler.units())
+        .filter(|&k| scheduler.last_unit_nanos(k) > 0)
         .count();
-    assert_eq!(timed, scheduler.kernels().len());
+    assert_eq!(timed, scheduler.units());
 }
 
 #[test]
@@ -147,4 +150,224 @@ fn hot_swap_carries_state_between_schedulers() {
         continued[0] == after,
         "the swap continues where the old one was"
     );
+}
+
+/// What the JIT compiles today, synth16 and stress16 style: a shared LFO,
+/// packable saws and squares, chains that pack with nothing, noise, voices
+/// and a feedback bus.
+fn compiled_wide_program() -> StagedProgram {
+    let mut source = String::from("tempo: 0.5\n~lfo: sine 0.25\n~lfo2: sine 0.13\n");
+    for n in 1..=8 {
+        source.push_str(&format!(
+            "o{n}: saw \"{} {}\" # lpf (~lfo * 900 + {}) 0.6 * 0.05\n",
+            55.0 * n as f32,
+            82.5 * n as f32,
+            400 + 50 * n
+        ));
+    }
+    for n in 9..=12 {
+        source.push_str(&format!(
+            "o{n}: square {} # hpf (~lfo2 * 300 + {}) 0.5 # tanh * 0.04\n",
+            30 * n,
+            200 + 20 * n
+        ));
+    }
+    source.push_str(
+        "o13: noise # bpf (~lfo * 2000 + 2500) 4 * 0.02\n\
+         o14: tri \"<220 330>\" # bitcrush 8 4 # notch 900 2 * 0.05\n\
+         o15: s \"bd*4\" # lpf 2000 0.5\n\
+         ~echo: (~lfo * 0.1 + ~echo * 0.5) # hpf 300 0.5\n\
+         o16: ~echo * 0.2 + pulse 110 0.3 # lpf 800 0.6 # distortion 3 0.4 * 0.03\n",
+    );
+    compile(&source)
+}
+
+/// Fills the numeric controls and the voices of `program` with values that
+/// change from block to block, then renders like [`render`].
+fn render_with_inputs(
+    engine: &mut impl Engine,
+    program: &StagedProgram,
+    blocks: usize,
+) -> Vec<Vec<f32>> {
+    use phonon_ir::graph::{PatternId, PatternKind};
+    let mut inputs = BlockInputs::new(&program.graph, BLOCK);
+    let mut out = OutputBuffers::new(&program.graph, BLOCK);
+    let mut channels = vec![Vec::new(); program.graph.outputs.len() * 2];
+    for b in 0..blocks {
+        inputs.set_frames(if b % 7 == 3 { 100 } else { BLOCK });
+        inputs.cycle_gate_mut().fill((b / 8 + 1) as f32);
+        for (index, pattern) in program.graph.patterns.iter().enumerate() {
+            let id = PatternId::new(index);
+            if pattern.kind == PatternKind::Events {
+                let (left, right) = inputs.voices_mut(id);
+                for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+                    *l = ((i + b) as f32 * 0.05).sin() * 0.3;
+                    *r = -*l;
+                }
+            } else {
+                inputs
+                    .control_mut(id)
+                    .fill(60.0 + 7.0 * ((b / 10 + index) % 5) as f32);
+            }
+        }
+        engine.process_block(&inputs, &mut out);
+        for o in 0..program.graph.outputs.len() {
+            let (left, right) = out.output(OutputId::new(o));
+            channels[o * 2].extend_from_slice(left);
+            channels[o * 2 + 1].extend_from_slice(right);
+        }
+    }
+    channels
+}
+
+#[test]
+fn compiled_functions_give_the_same_samples_on_every_thread_count() {
+    let program = compiled_wide_program();
+    let blocks = (MEASURE_BLOCKS + TRIAL_BLOCKS + PROBE_EVERY * 2) as usize;
+    let mut reference = JitEngine::new(&program, RATE, BLOCK).expect("the program compiles");
+    assert!(reference.packing_summary().contains("f32x4"));
+    let expected = render_with_inputs(&mut reference, &program, blocks);
+    assert!(expected
+        .iter()
+        .all(|channel| channel.iter().any(|&x| x != 0.0)));
+    for threads in 1..=4 {
+        let mut planned = Scheduler::compiled(&program, RATE, BLOCK, threads).unwrap();
+        assert_eq!(planned.threads(), threads);
+        assert!(
+            render_with_inputs(&mut planned, &program, blocks) == expected,
+            "{threads} threads, planned"
+        );
+        assert!(matches!(planned.phase(), Phase::Settled { .. }));
+        let mut split = Scheduler::compiled(&program, RATE, BLOCK, threads).unwrap();
+        split.split_every_stage();
+        assert!(
+            render_with_inputs(&mut split, &program, blocks) == expected,
+            "{threads} threads, every stage split"
+        );
+    }
+}
+
+#[test]
+fn compiled_units_are_functions_and_cover_every_kernel() {
+    let program = compiled_wide_program();
+    let scheduler = Scheduler::compiled(&program, RATE, BLOCK, 2).unwrap();
+    let mut kernels: Vec<KernelId> = (0..scheduler.units())
+        .flat_map(|u| scheduler.unit_kernels(u).to_vec())
+        .collect();
+    kernels.sort();
+    let mut expected: Vec<KernelId> = program
+        .stages
+        .iter()
+        .flat_map(|s| s.kernels.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(kernels, expected);
+    assert!(
+        scheduler.units() < expected.len(),
+        "packed functions hold several kernels"
+    );
+    assert_eq!(scheduler.stages().len(), program.stages.len());
+}
+
+#[test]
+fn reset_reproduces_compiled_output_on_several_threads() {
+    let program = compiled_wide_program();
+    let mut scheduler = Scheduler::compiled(&program, RATE, BLOCK, 3).unwrap();
+    scheduler.split_every_stage();
+    let first = render_with_inputs(&mut scheduler, &program, 12);
+    scheduler.reset();
+    assert!(render_with_inputs(&mut scheduler, &program, 12) == first);
+}
+
+/// Feeds the scheduler's choice one made-up block: every unit took
+/// `unit_nanos`; the block took `serial` on one thread, `split` when split.
+fn fake_block<W: StageWork>(
+    scheduler: &mut Scheduler<W>,
+    unit_nanos: u64,
+    serial: u64,
+    split: u64,
+) {
+    for nanos in scheduler.shared.unit_nanos.iter() {
+        nanos.store(unit_nanos, Ordering::Relaxed);
+    }
+    let block = scheduler.block_plan();
+    scheduler.learn(block, if block.parallel { split } else { serial });
+}
+
+#[test]
+fn a_busy_first_trial_is_undone_by_a_later_review_and_back() {
+    let program = wide_program();
+    let mut scheduler = Scheduler::new(&program, RATE, BLOCK, 2);
+    // 16 units of 20 µs: splitting the wide stage gains about 160 µs. The
+    // trial happens at a busy moment: the split blocks look slow.
+    for _ in 0..MEASURE_BLOCKS + TRIAL_BLOCKS {
+        fake_block(&mut scheduler, 20_000, 400_000, 500_000);
+    }
+    assert_eq!(scheduler.phase(), Phase::Settled { split_stages: 0 });
+    // Later the machine is quiet: the split probes win the next review.
+    for _ in 0..PROBE_EVERY * PROBES_PER_REVIEW {
+        fake_block(&mut scheduler, 20_000, 400_000, 220_000);
+    }
+    assert!(
+        matches!(scheduler.phase(), Phase::Settled { split_stages } if split_stages > 0),
+        "{:?}",
+        scheduler.phase()
+    );
+    // Then splitting stops paying: the one-thread probes win.
+    for _ in 0..PROBE_EVERY * PROBES_PER_REVIEW {
+        fake_block(&mut scheduler, 20_000, 300_000, 350_000);
+    }
+    assert_eq!(scheduler.phase(), Phase::Settled { split_stages: 0 });
+}
+
+#[test]
+fn a_choice_that_holds_is_probed_less_and_less_often() {
+    let program = wide_program();
+    let mut scheduler = Scheduler::new(&program, RATE, BLOCK, 2);
+    for _ in 0..MEASURE_BLOCKS + TRIAL_BLOCKS {
+        fake_block(&mut scheduler, 20_000, 400_000, 220_000);
+    }
+    assert!(matches!(scheduler.phase(), Phase::Settled { split_stages } if split_stages > 0));
+    let mut probes = 0;
+    let blocks = PROBE_EVERY * PROBES_PER_REVIEW * 3;
+    for _ in 0..blocks {
+        probes += u32::from(scheduler.block_plan().probe);
+        fake_block(&mut scheduler, 20_000, 400_000, 220_000);
+        assert!(matches!(scheduler.phase(), Phase::Settled { split_stages } if split_stages > 0));
+    }
+    // 4 probes 32 blocks apart, then 4 probes 64 apart.
+    assert!(
+        probes < blocks / PROBE_EVERY,
+        "{probes} probes in {blocks} blocks"
+    );
+    assert!(probes >= PROBES_PER_REVIEW * 2);
+}
+
+#[test]
+fn a_program_too_small_to_split_only_measures_when_probing() {
+    let program = compile("out: sine 440 * 0.2\no2: saw 110 * 0.1");
+    let mut scheduler = Scheduler::new(&program, RATE, BLOCK, 2);
+    for _ in 0..(MEASURE_BLOCKS + PROBE_EVERY * PROBES_PER_REVIEW * 2) {
+        let block = scheduler.block_plan();
+        assert!(!block.parallel, "nothing worth splitting never runs split");
+        fake_block(&mut scheduler, 1_000, 10_000, 5_000);
+    }
+    assert_eq!(scheduler.phase(), Phase::Settled { split_stages: 0 });
+}
+
+#[test]
+fn a_probe_far_slower_than_the_choice_backs_off_at_once() {
+    let program = wide_program();
+    let mut scheduler = Scheduler::new(&program, RATE, BLOCK, 2);
+    // Split blocks wait for a loaded machine's cores: three times slower.
+    for _ in 0..MEASURE_BLOCKS + TRIAL_BLOCKS {
+        fake_block(&mut scheduler, 20_000, 400_000, 1_200_000);
+    }
+    assert_eq!(scheduler.phase(), Phase::Settled { split_stages: 0 });
+    let mut probes = 0;
+    for _ in 0..MAX_PROBE_EVERY - 1 {
+        probes += u32::from(scheduler.block_plan().probe);
+        fake_block(&mut scheduler, 20_000, 400_000, 1_200_000);
+    }
+    assert_eq!(probes, 1, "the first probe, then none for a long while");
 }

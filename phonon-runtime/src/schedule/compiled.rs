@@ -1,0 +1,157 @@
+//! The scheduler's work for native code: one unit per compiled function
+//! (one kernel, or a packed group of isomorphic ones) of a
+//! [`StagedFunctions`]. The functions of a stage run on any threads at once
+//! through a stage ticket; the block's inputs go in and its outputs come out
+//! through the program's host access, on the caller's thread, while no
+//! stage is open. `phonon-jit` checks the memory layout that makes this
+//! sound; this module holds no `unsafe`.
+
+use super::pool::Share;
+use super::StageWork;
+use crate::jit_engine::{copy_into, OutputSource, Source};
+use phonon_ir::graph::{KernelId, NodeId, OutputId, StagedProgram};
+use phonon_ir::interpret::{BlockInputs, OutputBuffers};
+use phonon_jit::{JitError, JitModule, JitProgram, KernelOptions, StagedFunctions};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// A compiled program as the scheduler takes it: the work, the functions of
+/// each stage, and each function's kernels.
+type Parts = (Compiled, Vec<Range<usize>>, Vec<Vec<KernelId>>);
+
+/// A staged program's compiled functions as the scheduler's units.
+#[derive(Debug)]
+pub struct Compiled {
+    program: StagedFunctions,
+    sources: Vec<(NodeId, Source)>,
+    /// Each output's left and right channel.
+    outputs: Vec<(OutputSource, OutputSource)>,
+    /// The absolute index of the block's first sample.
+    clock: AtomicU64,
+    frames: AtomicUsize,
+    /// Set when a function refused to run this block: its outputs are
+    /// silenced rather than stale.
+    failed: AtomicBool,
+}
+
+impl Compiled {
+    /// Compiles `staged` as [`crate::jit_engine::JitEngine`] does; returns the
+    /// work, the units of each stage, and each unit's kernels.
+    pub(super) fn new(
+        staged: &StagedProgram,
+        rate: u32,
+        max_block: usize,
+    ) -> Result<Parts, JitError> {
+        let jit = JitModule::host()?;
+        let options = KernelOptions { rate: rate as f32 };
+        let program = JitProgram::compile(&jit, staged, options, true, max_block)?.into_staged()?;
+        let sources = program
+            .external_inputs()
+            .iter()
+            .filter_map(|&id| Some((id, Source::of(&staged.graph.node(id).op)?)))
+            .collect();
+        let channel = |node: NodeId| match Source::of(&staged.graph.node(node).op) {
+            Some(source) => OutputSource::Direct(source),
+            None => OutputSource::Compiled(node),
+        };
+        let outputs = staged
+            .graph
+            .outputs
+            .iter()
+            .map(|o| (channel(o.left), channel(o.right)))
+            .collect();
+        let stages = program.stages().to_vec();
+        let unit_kernels = program
+            .groups()
+            .iter()
+            .map(|groups| {
+                groups
+                    .iter()
+                    .flat_map(|g| g.kernels.iter().copied())
+                    .collect()
+            })
+            .collect();
+        let work = Compiled {
+            program,
+            sources,
+            outputs,
+            clock: AtomicU64::new(0),
+            frames: AtomicUsize::new(0),
+            failed: AtomicBool::new(false),
+        };
+        Ok((work, stages, unit_kernels))
+    }
+
+    /// Which kernels were packed into which functions.
+    pub fn packing_summary(&self) -> &str {
+        self.program.packing_summary()
+    }
+
+    /// Time spent in Cranelift.
+    pub fn compile_time(&self) -> Duration {
+        self.program.compile_time()
+    }
+}
+
+impl StageWork for Compiled {
+    fn begin_block(&self, inputs: &BlockInputs) {
+        let frames = inputs.frames().min(self.program.max_frames());
+        self.frames.store(frames, Ordering::Relaxed);
+        self.failed.store(false, Ordering::Relaxed);
+        let Some(mut host) = self.program.host() else {
+            self.failed.store(true, Ordering::Relaxed);
+            return;
+        };
+        for &(node, source) in &self.sources {
+            if let Some(buffer) = host.buffer_mut(node) {
+                source.fill(&mut buffer[..frames], inputs);
+            }
+        }
+    }
+
+    fn run_share(&self, stage: usize, share: &Share<'_>) {
+        // The caller opened no stage yet or holds the memory: only a broken
+        // hand-off gets here, and the block is silenced.
+        let Some(ticket) = self.program.enter(stage) else {
+            self.failed.store(true, Ordering::Relaxed);
+            return;
+        };
+        let clock = self.clock.load(Ordering::Relaxed);
+        let frames = self.frames.load(Ordering::Relaxed);
+        share.run_each(|function| {
+            if ticket.run(function, clock, frames).is_err() {
+                self.failed.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+
+    fn end_block(&self, inputs: &BlockInputs, out: &mut OutputBuffers) {
+        let frames = self.frames.load(Ordering::Relaxed);
+        self.clock.fetch_add(frames as u64, Ordering::Relaxed);
+        let host = self.program.host();
+        let ran = host.is_some() && !self.failed.load(Ordering::Relaxed);
+        out.set_frames(frames);
+        for (index, &(left, right)) in self.outputs.iter().enumerate() {
+            let (out_left, out_right) = out.output_mut(OutputId::new(index));
+            for (target, channel) in [(out_left, left), (out_right, right)] {
+                match channel {
+                    OutputSource::Direct(source) => source.fill(target, inputs),
+                    OutputSource::Compiled(node) => {
+                        match host.as_ref().filter(|_| ran).and_then(|h| h.buffer(node)) {
+                            Some(buffer) => copy_into(target, &buffer[..frames]),
+                            None => target.fill(0.0),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn reset(&self) {
+        if let Some(mut host) = self.program.host() {
+            host.reset();
+        }
+        self.clock.store(0, Ordering::Relaxed);
+    }
+}
