@@ -7,6 +7,7 @@ mod diagnostics;
 mod engine;
 mod haps;
 mod output;
+mod routing;
 mod voices;
 
 use clap::{Parser, Subcommand};
