@@ -54,9 +54,8 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_VOICE_COUNT,
           value_parser = voices::parse_voice_count)]
     voices: usize,
-    /// The engine: `jit` compiles the program to native code (falling back to
-    /// the interpreter, with a note, where it cannot yet); `interp` runs the
-    /// reference interpreter.
+    /// The engine: `jit` compiles the program to native code; `interp` runs
+    /// the reference interpreter, the oracle the JIT is tested against.
     #[arg(long, value_enum, default_value_t = EngineChoice::Jit)]
     engine: EngineChoice,
     /// Where the outputs go. `mix`: all summed into one stereo master.
