@@ -8,6 +8,7 @@
 
 use crate::call::{Layout, NativeCode, CTX_CLOCK_OFFSET, CTX_FRAMES_OFFSET};
 use crate::emit::{buffer_flags, ConstantPool, Emit};
+use crate::interleave::{move_chunk, Direction, Transfer};
 use crate::lanes::{LaneForm, Operand, Role};
 use crate::nodes::{self, NodeState, SampleClock};
 use crate::JitError;
@@ -468,6 +469,14 @@ fn crossing_positions(form: &LaneForm, phases: &[Range<usize>]) -> Vec<bool> {
     crosses
 }
 
+/// Whether every lane of a group reads input `slot` from one node (read
+/// once and splat).
+fn shared_input(lanes: &[LaneForm], slot: usize) -> bool {
+    lanes
+        .iter()
+        .all(|lane| lane.inputs[slot] == lanes[0].inputs[slot])
+}
+
 /// Writes the block function for `lanes` into `function`.
 fn build_function(
     function: &mut Function,
@@ -505,13 +514,69 @@ fn build_function(
     };
     let (mut first_input, mut first_output) = (0, 0);
     let mut tables = Vec::with_capacity(plan.groups.len());
+    // A packed group's inputs (unless every lane reads one node) and
+    // outputs go through interleaved scratch slots, moved a chunk at a
+    // time (see `interleave`).
+    let mut scratch = Vec::with_capacity(plan.groups.len());
+    let (mut to_scratch, mut from_scratch) = (Vec::new(), Vec::new());
     for lanes in plan.groups {
         let (inputs, outputs) = (lanes[0].inputs.len(), lanes[0].outputs.len());
         let input_ptrs = table(&mut b, inputs_ptr, first_input, inputs, lanes.len());
         let output_ptrs = table(&mut b, outputs_ptr, first_output, outputs, lanes.len());
+        let transfer = |b: &mut FunctionBuilder,
+                        table: Value,
+                        first: usize,
+                        slot: usize,
+                        direction: Direction,
+                        list: &mut Vec<Transfer>| {
+            let slot_data = StackSlotData::new(StackSlotKind::ExplicitSlot, CHUNK as u32 * 16, 4);
+            let stack_slot = b.create_sized_stack_slot(slot_data);
+            list.push(Transfer {
+                table,
+                entries: (0..lanes.len())
+                    .map(|lane| ((first + slot * lanes.len() + lane) * 8) as i32)
+                    .collect(),
+                scratch: stack_slot,
+                direction,
+            });
+            Some(stack_slot)
+        };
+        let input_scratch: Vec<Option<StackSlot>> = (0..inputs)
+            .map(|slot| {
+                if width == 1 || shared_input(lanes, slot) {
+                    return None;
+                }
+                let direction = Direction::ToScratch;
+                transfer(
+                    &mut b,
+                    inputs_ptr,
+                    first_input,
+                    slot,
+                    direction,
+                    &mut to_scratch,
+                )
+            })
+            .collect();
+        let output_scratch: Vec<Option<StackSlot>> = (0..outputs)
+            .map(|slot| {
+                if width == 1 {
+                    return None;
+                }
+                let direction = Direction::FromScratch;
+                transfer(
+                    &mut b,
+                    outputs_ptr,
+                    first_output,
+                    slot,
+                    direction,
+                    &mut from_scratch,
+                )
+            })
+            .collect();
         first_input += inputs * lanes.len();
         first_output += outputs * lanes.len();
         tables.push((input_ptrs, output_ptrs));
+        scratch.push((input_scratch, output_scratch));
     }
 
     let slot_bytes = (width * 4) as i32;
@@ -582,6 +647,7 @@ fn build_function(
     let chunk_full = b.ins().iadd_imm_u(chunk_first, CHUNK as i64);
     let short = b.ins().icmp(IntCC::UnsignedLessThan, frames, chunk_full);
     let chunk_end = b.ins().select(short, frames, chunk_full);
+    move_chunk(&mut b, &to_scratch, chunk_first, chunk_end);
     let mut constants = ConstantPool::new((plan.state_len * 4) as i32, width, state_ptr);
     for phase in 0..phase_count {
         // This phase's register state comes in before its loop and goes
@@ -630,15 +696,20 @@ fn build_function(
             .groups
             .iter()
             .zip(plan.plans)
-            .zip(&tables)
+            .zip(tables.iter().zip(&scratch))
             .zip(phases.iter().zip(&crossings))
             .filter_map(
-                |(((lanes, state), (input_ptrs, output_ptrs)), (ranges, crossing))| {
+                |(
+                    ((lanes, state), ((input_ptrs, output_ptrs), (input_scratch, output_scratch))),
+                    (ranges, crossing),
+                )| {
                     Some(SampleCode {
                         lanes,
                         width,
                         input_ptrs,
                         output_ptrs,
+                        input_scratch,
+                        output_scratch,
                         offset,
                         state,
                         in_memory: plan.in_memory,
@@ -686,6 +757,7 @@ fn build_function(
                 .store(flags, value, state_ptr, slot as i32 * slot_bytes);
         }
     }
+    move_chunk(&mut b, &from_scratch, chunk_first, chunk_end);
     b.def_var(chunk_start, chunk_end);
     let more = b.ins().icmp(IntCC::UnsignedLessThan, chunk_end, frames);
     b.ins().brif(more, chunk_head, &[], exit, &[]);
@@ -705,6 +777,11 @@ struct SampleCode<'k> {
     width: usize,
     input_ptrs: &'k [Vec<Value>],
     output_ptrs: &'k [Vec<Value>],
+    /// Per input slot, the interleaved scratch slot it is read from
+    /// instead of its lane buffers, where it has one.
+    input_scratch: &'k [Option<StackSlot>],
+    /// Per output slot, the interleaved scratch slot it is written to.
+    output_scratch: &'k [Option<StackSlot>],
     /// Byte offset of this sample in every buffer.
     offset: Value,
     state: &'k StatePlan,
@@ -730,11 +807,9 @@ impl SampleCode<'_> {
         let (slot_bytes, rate, flags) = (self.slot_bytes, self.rate, buffer_flags());
         let form = &lanes[0];
         let lane_count = lanes.len();
-        let same_node_in_every_lane = |slot: usize| {
-            self.lanes
-                .iter()
-                .all(|lane| lane.inputs[slot] == form.inputs[slot])
-        };
+        let same_node_in_every_lane = |slot: usize| shared_input(lanes, slot);
+        let local = self.local;
+        let input_scratch = self.input_scratch;
         let mut loaded: Vec<Option<Value>> = vec![None; form.inputs.len()];
         let mut load_input = |e: &mut Emit, slot: usize| -> Value {
             if let Some(value) = loaded[slot] {
@@ -747,7 +822,12 @@ impl SampleCode<'_> {
                 let movable = flags.with_readonly().with_can_move();
                 e.b.ins().load(F32, movable, address, 0)
             };
-            let value = if width == 1 {
+            let value = if let Some(stack_slot) = input_scratch[slot] {
+                let address = e.b.ins().stack_addr(I64, stack_slot, 0);
+                let address = e.b.ins().iadd(address, local);
+                let movable = flags.with_readonly().with_can_move();
+                e.b.ins().load(F32X4, movable, address, 0)
+            } else if width == 1 {
                 read(e, 0)
             } else if same_node_in_every_lane(slot) {
                 let scalar = read(e, 0);
@@ -876,6 +956,12 @@ impl SampleCode<'_> {
             let value = values[position].ok_or(JitError::OutOfOrder {
                 node: form.nodes[position],
             })?;
+            if let Some(stack_slot) = self.output_scratch[slot] {
+                let address = e.b.ins().stack_addr(I64, stack_slot, 0);
+                let address = e.b.ins().iadd(address, self.local);
+                e.b.ins().store(flags, value, address, 0);
+                continue;
+            }
             for (lane, &pointer) in output_ptrs[slot].iter().enumerate() {
                 let scalar = if width == 1 {
                     value
