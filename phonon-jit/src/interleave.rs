@@ -6,8 +6,8 @@
 //! registers and four samples move at a time through a 4×4 transpose.
 
 use crate::emit::buffer_flags;
-use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{F32, F32X4, I64, I8X16};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::{F32, F32X4, I32, I32X4, I64, I8X16};
 use cranelift_codegen::ir::{
     ConstantData, Endianness, InstBuilder, MemFlagsData, StackSlot, Value,
 };
@@ -39,14 +39,17 @@ const STRIDE: i64 = 16;
 /// Emits the loop moving samples `first..end` of every transfer; the
 /// builder continues in a new block after it. Sample `i` sits at byte
 /// `4 i` of a lane buffer and `16 (i - first)` of its scratch slot.
+/// Returns, when any transfer is an input, a flag (`i8`) that is true when
+/// every input holds one value (per lane) through the chunk, as controls
+/// do between pattern steps.
 pub(crate) fn move_chunk(
     b: &mut FunctionBuilder,
     transfers: &[Transfer],
     first: Value,
     end: Value,
-) {
+) -> Option<Value> {
     if transfers.is_empty() {
-        return;
+        return None;
     }
     let flags = buffer_flags();
     // Fresh loads: short-lived pointers the loop can keep in registers.
@@ -63,6 +66,26 @@ pub(crate) fn move_chunk(
         .iter()
         .map(|t| b.ins().stack_addr(I64, t.scratch, 0))
         .collect();
+    // Each input's first sample, and a mask of the lanes that differed from
+    // it at some sample (a NaN always differs).
+    let first_byte = b.ins().ishl_imm_u(first, 2);
+    let references: Vec<Option<Value>> = transfers
+        .iter()
+        .zip(&pointers)
+        .map(|(t, lanes)| {
+            (t.direction == Direction::ToScratch).then(|| gather(b, lanes, first_byte))
+        })
+        .collect();
+    let varying = b.declare_var(I32X4);
+    let zero = b.ins().iconst(I32, 0);
+    let none = b.ins().splat(I32X4, zero);
+    b.def_var(varying, none);
+    let mark = |b: &mut FunctionBuilder, column: Value, reference: Value| {
+        let differs = b.ins().fcmp(FloatCC::NotEqual, column, reference);
+        let so_far = b.use_var(varying);
+        let so_far = b.ins().bor(so_far, differs);
+        b.def_var(varying, so_far);
+    };
 
     let index = b.declare_var(I64);
     b.def_var(index, first);
@@ -84,14 +107,16 @@ pub(crate) fn move_chunk(
 
     b.switch_to_block(quad_body);
     let (byte, local) = addresses(b, i, first);
-    for ((transfer, lanes), &base) in transfers.iter().zip(&pointers).zip(&bases) {
+    for (((transfer, lanes), &base), reference) in
+        transfers.iter().zip(&pointers).zip(&bases).zip(&references)
+    {
         let scratch = b.ins().iadd(base, local);
         let lane_at = |b: &mut FunctionBuilder, lane: usize| {
             let pointer = lanes[lane.min(lanes.len() - 1)];
             b.ins().iadd(pointer, byte)
         };
-        match transfer.direction {
-            Direction::ToScratch => {
+        match (transfer.direction, *reference) {
+            (Direction::ToScratch, Some(reference)) => {
                 let rows = [0, 1, 2, 3].map(|lane| {
                     let address = lane_at(b, lane);
                     b.ins().load(F32X4, flags, address, 0)
@@ -99,9 +124,11 @@ pub(crate) fn move_chunk(
                 for (s, column) in transpose(b, rows).into_iter().enumerate() {
                     b.ins()
                         .store(flags, column, scratch, s as i32 * STRIDE as i32);
+                    mark(b, column, reference);
                 }
             }
-            Direction::FromScratch => {
+            (Direction::ToScratch, None) => {}
+            (Direction::FromScratch, _) => {
                 let rows =
                     [0, 1, 2, 3].map(|s| b.ins().load(F32X4, flags, scratch, s * STRIDE as i32));
                 for (lane, column) in transpose(b, rows).into_iter().enumerate().take(lanes.len()) {
@@ -123,24 +150,18 @@ pub(crate) fn move_chunk(
 
     b.switch_to_block(tail_body);
     let (byte, local) = addresses(b, i, first);
-    for ((transfer, lanes), &base) in transfers.iter().zip(&pointers).zip(&bases) {
+    for (((transfer, lanes), &base), reference) in
+        transfers.iter().zip(&pointers).zip(&bases).zip(&references)
+    {
         let scratch = b.ins().iadd(base, local);
-        match transfer.direction {
-            Direction::ToScratch => {
-                let mut vector = None;
-                for lane in 0..4 {
-                    let address = b.ins().iadd(lanes[lane.min(lanes.len() - 1)], byte);
-                    let scalar = b.ins().load(F32, flags, address, 0);
-                    vector = Some(match vector {
-                        None => b.ins().scalar_to_vector(F32X4, scalar),
-                        Some(v) => b.ins().insertlane(v, scalar, lane as u8),
-                    });
-                }
-                if let Some(vector) = vector {
-                    b.ins().store(flags, vector, scratch, 0);
-                }
+        match (transfer.direction, *reference) {
+            (Direction::ToScratch, Some(reference)) => {
+                let vector = gather(b, lanes, byte);
+                b.ins().store(flags, vector, scratch, 0);
+                mark(b, vector, reference);
             }
-            Direction::FromScratch => {
+            (Direction::ToScratch, None) => {}
+            (Direction::FromScratch, _) => {
                 let vector = b.ins().load(F32X4, flags, scratch, 0);
                 for (lane, &pointer) in lanes.iter().enumerate() {
                     let scalar = b.ins().extractlane(vector, lane as u8);
@@ -157,6 +178,29 @@ pub(crate) fn move_chunk(
 
     b.switch_to_block(done);
     b.seal_block(done);
+    if references.iter().all(Option::is_none) {
+        return None;
+    }
+    let varying = b.use_var(varying);
+    let any = b.ins().vany_true(varying);
+    Some(b.ins().icmp_imm_u(IntCC::Equal, any, 0))
+}
+
+/// One sample of four lane buffers (the last lane's repeated where there
+/// are fewer) as an `f32x4`.
+fn gather(b: &mut FunctionBuilder, lanes: &[Value], byte: Value) -> Value {
+    let flags = buffer_flags();
+    let load = |b: &mut FunctionBuilder, lane: usize| {
+        let address = b.ins().iadd(lanes[lane.min(lanes.len() - 1)], byte);
+        b.ins().load(F32, flags, address, 0)
+    };
+    let first = load(b, 0);
+    let mut vector = b.ins().scalar_to_vector(F32X4, first);
+    for lane in 1..4 {
+        let scalar = load(b, lane);
+        vector = b.ins().insertlane(vector, scalar, lane as u8);
+    }
+    vector
 }
 
 /// Byte offsets of sample `i` in a lane buffer and in a scratch slot.
