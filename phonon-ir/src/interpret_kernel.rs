@@ -11,6 +11,7 @@
 //! constants, filled once. Every buffer is allocated by
 //! [`KernelInterpreter::new`]; `process` and `reset` never allocate.
 
+use crate::dsp::MonoNode;
 use crate::graph::{KernelId, NodeId, Op, StagedProgram};
 use crate::interpret::{evaluate, prepare, Args, BlockInputs, NodeRun, Prepared};
 
@@ -196,6 +197,34 @@ impl KernelInterpreter {
             (Prepared::Delay1 { previous: a }, Prepared::Delay1 { previous: b }) => {
                 std::mem::swap(a, b)
             }
+            _ => {}
+        }
+    }
+
+    /// Hot swap while `old` plays on (fading out): copies the running state
+    /// of `old`'s own node `there` into own node `here` when both are the
+    /// same operation, leaving `old`'s untouched. Allocates nothing for
+    /// nodes built at the same rate.
+    pub fn copy_state(&mut self, here: usize, old: &KernelInterpreter, there: usize) {
+        let (Some(new_run), Some(old_run)) = (self.runs.get_mut(here), old.runs.get(there)) else {
+            return;
+        };
+        match (&mut new_run.prepared, &old_run.prepared) {
+            (
+                Prepared::Dsp {
+                    node: Some(new_dsp),
+                    ..
+                },
+                Prepared::Dsp {
+                    node: Some(old_dsp),
+                    ..
+                },
+            ) => {
+                let new_dsp: &mut dyn MonoNode = new_dsp.as_mut();
+                let old_dsp: &dyn MonoNode = old_dsp.as_ref();
+                new_dsp.copy_state_from(old_dsp.as_any());
+            }
+            (Prepared::Delay1 { previous: a }, Prepared::Delay1 { previous: b }) => *a = *b,
             _ => {}
         }
     }

@@ -13,6 +13,9 @@ use phonon_runtime::audio::record::record;
 use phonon_runtime::audio::stats::AudioStats;
 use phonon_runtime::audio::BlockSource;
 use phonon_runtime::live::player::{player, LiveProgram, PlayerConfig, Routing};
+use phonon_runtime::live::program::{Lineage, LiveRenderer};
+use phonon_runtime::samples::SampleLibrary;
+use phonon_runtime::voices::ProgramVoices;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -219,4 +222,42 @@ fn the_audio_end_of_the_render_ahead_queue_does_not_allocate() {
     assert_eq!(control.next_event().map(|e| e.generation), Some(1));
     assert_eq!(violations.load(Ordering::Relaxed), 0);
     assert_eq!(stats.snapshot().underruns, 0);
+}
+
+/// A compiled program of `source` at 48 kHz, following `previous` if given.
+fn live_program(source: &str, previous: Option<&Lineage>) -> LiveRenderer {
+    let parsed = phonon_syntax::parse(source);
+    let program = phonon_ir::compile(&parsed.program)
+        .staged
+        .expect("the test program compiles");
+    let library = Arc::new(SampleLibrary::default_kit());
+    let voices = ProgramVoices::new(&program.graph, library, 48_000, 16);
+    match previous {
+        Some(previous) => LiveRenderer::following(previous, program, voices, 48_000, 256, 2),
+        None => LiveRenderer::new(program, voices, 48_000, 256, 2),
+    }
+}
+
+#[test]
+fn a_swap_that_copies_delay_lines_and_reverb_tails_does_not_allocate() {
+    // o1 changes (its nodes' state is copied: the old o1 fades out on its
+    // own), o2 does not (its state moves).
+    const BEFORE: &str = "o1: saw 55 # lpf 800 0.7 # delay 0.3 0.5 # reverb 0.8 0.5 0.4\no2: sine 220 # chorus 0.5 0.5 * 0.2\n";
+    const AFTER: &str = "o1: saw 55 # lpf 1200 0.7 # delay 0.3 0.5 # reverb 0.8 0.5 0.4\no2: sine 220 # chorus 0.5 0.5 * 0.2\n";
+    let mut old = live_program(BEFORE, None);
+    let mut next = live_program(AFTER, Some(&old.lineage()));
+    assert_eq!(
+        next.swap_plan().map(|p| p.fades_in.clone()),
+        Some(vec![true, false])
+    );
+    for _ in 0..8 {
+        old.render_outputs(256);
+    }
+    reset_violation_count();
+    assert_no_alloc(|| next.take_over(&mut old));
+    assert_eq!(violation_count(), 0);
+    assert!(
+        next.fades_in(0) && !next.fades_in(1),
+        "the plan was followed"
+    );
 }

@@ -23,12 +23,31 @@ const SWING_SECONDS: f32 = 0.005;
 const VOICES: usize = 3;
 
 /// The chorus; see the module docs.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Chorus {
     rate: f32,
     buffer: Vec<f32>,
     write: usize,
     lfo_phase: f32,
+}
+
+impl Clone for Chorus {
+    fn clone(&self) -> Self {
+        Chorus {
+            rate: self.rate,
+            buffer: self.buffer.clone(),
+            write: self.write,
+            lfo_phase: self.lfo_phase,
+        }
+    }
+
+    /// Into the existing line: no allocation when both have one length.
+    fn clone_from(&mut self, source: &Self) {
+        self.rate = source.rate;
+        self.buffer.clone_from(&source.buffer);
+        self.write = source.write;
+        self.lfo_phase = source.lfo_phase;
+    }
 }
 
 impl Chorus {

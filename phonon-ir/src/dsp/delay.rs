@@ -22,11 +22,28 @@ use super::{clamp_finite, flush_denormal, input_at, param, MonoNode};
 pub const MAX_SECONDS: f32 = 4.0;
 
 /// The delay line; see the module docs.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Delay {
     rate: f32,
     buffer: Vec<f32>,
     write: usize,
+}
+
+impl Clone for Delay {
+    fn clone(&self) -> Self {
+        Delay {
+            rate: self.rate,
+            buffer: self.buffer.clone(),
+            write: self.write,
+        }
+    }
+
+    /// Into the existing line: no allocation when both have one length.
+    fn clone_from(&mut self, source: &Self) {
+        self.rate = source.rate;
+        self.buffer.clone_from(&source.buffer);
+        self.write = source.write;
+    }
 }
 
 impl Delay {

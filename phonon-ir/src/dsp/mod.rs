@@ -41,6 +41,8 @@ pub mod shape;
 pub mod spec;
 pub mod svf;
 
+use std::any::Any;
+
 pub use spec::{lookup, Channels, NodeKind, NodeSpec, ParamSpec};
 
 /// Samples between two control points. Nodes that recompute expensive
@@ -51,11 +53,40 @@ pub const CONTROL_PERIOD: u64 = 32;
 /// Recursive state below this magnitude is flushed to zero.
 pub const DENORMAL_FLOOR: f32 = 1e-15;
 
+/// Copies a node's running state into another node of its type: the hot
+/// swap gives an unchanged node of an edited chain the state of the one it
+/// replaces, while the old chain, fading out, keeps playing its own.
+/// Every `Clone` node has it; a node holding buffers overrides
+/// `Clone::clone_from` to copy into its own, so copying between two nodes
+/// built at the same rate allocates nothing.
+pub trait CopyState {
+    fn as_any(&self) -> &dyn Any;
+    /// Copies `other`'s state into this node when `other` is a node of the
+    /// same type; returns whether it did.
+    fn copy_state_from(&mut self, other: &dyn Any) -> bool;
+}
+
+impl<T: Clone + Any> CopyState for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn copy_state_from(&mut self, other: &dyn Any) -> bool {
+        match other.downcast_ref::<T>() {
+            Some(other) => {
+                self.clone_from(other);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// A node with one output channel, as the interpreter drives it.
 ///
 /// Generators ignore `input`; stereo nodes (only [`master::Pan`] so far)
 /// have their own `process` with two outputs and do not implement this.
-pub trait MonoNode: Send {
+pub trait MonoNode: Send + CopyState {
     /// Returns the node to the state `new` left it in.
     fn reset(&mut self);
     /// Renders one block into `out`; see the module docs for the buffers.

@@ -28,11 +28,28 @@ const SCALE_DAMP: f32 = 0.4;
 const ALLPASS_FEEDBACK: f32 = 0.5;
 
 /// A Freeverb comb: delay line with a one-pole low-pass in its feedback.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Comb {
     buffer: Vec<f32>,
     index: usize,
     store: f32,
+}
+
+impl Clone for Comb {
+    fn clone(&self) -> Self {
+        Comb {
+            buffer: self.buffer.clone(),
+            index: self.index,
+            store: self.store,
+        }
+    }
+
+    /// Into the existing line: no allocation when both have one length.
+    fn clone_from(&mut self, source: &Self) {
+        self.buffer.clone_from(&source.buffer);
+        self.index = source.index;
+        self.store = source.store;
+    }
 }
 
 impl Comb {
@@ -46,10 +63,25 @@ impl Comb {
 }
 
 /// A Freeverb allpass (Schroeder's, with Jezar's sign convention).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Allpass {
     buffer: Vec<f32>,
     index: usize,
+}
+
+impl Clone for Allpass {
+    fn clone(&self) -> Self {
+        Allpass {
+            buffer: self.buffer.clone(),
+            index: self.index,
+        }
+    }
+
+    /// Into the existing line: no allocation when both have one length.
+    fn clone_from(&mut self, source: &Self) {
+        self.buffer.clone_from(&source.buffer);
+        self.index = source.index;
+    }
 }
 
 impl Allpass {
@@ -66,10 +98,26 @@ fn scaled_length(tuning: usize, rate: f32) -> usize {
 }
 
 /// The reverb; see the module docs.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Reverb {
     combs: Vec<Comb>,
     allpasses: Vec<Allpass>,
+}
+
+impl Clone for Reverb {
+    fn clone(&self) -> Self {
+        Reverb {
+            combs: self.combs.clone(),
+            allpasses: self.allpasses.clone(),
+        }
+    }
+
+    /// Line by line into the existing ones (`Vec::clone_from` clones each
+    /// element into its place): no allocation at one rate.
+    fn clone_from(&mut self, source: &Self) {
+        self.combs.clone_from(&source.combs);
+        self.allpasses.clone_from(&source.allpasses);
+    }
 }
 
 impl Reverb {

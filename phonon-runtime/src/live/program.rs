@@ -7,8 +7,11 @@
 //! differ, since it only decides which voices start next) continues
 //! exactly: its nodes adopt their old state by stable identity (bus or
 //! output name plus position in its chain) and its voices ring on. Any
-//! other output fades: the new one starts fresh and fades in while the old
-//! one, its state untouched, fades out. The swap itself only trades states.
+//! other output fades: the new one fades in while the old one, its state
+//! untouched, fades out; in the new one, a node the edit left alone starts
+//! from a copy of its predecessor's state (a reverb tail rings on), and a
+//! new or changed node starts fresh. The swap itself only trades and copies
+//! states, into memory allocated beforehand.
 
 use crate::engine::Renderer;
 use crate::live::player::LiveProgram;
@@ -37,8 +40,12 @@ pub struct LiveRenderer {
 
 struct Succession {
     id: u64,
-    /// `(node here, node in the predecessor)`.
-    pairs: Vec<(NodeId, NodeId)>,
+    /// `(node here, node in the predecessor)` whose state moves over: the
+    /// predecessor has no further use for it.
+    moved: Vec<(NodeId, NodeId)>,
+    /// Pairs whose state is copied: the predecessor's node still sounds in
+    /// an output that fades out.
+    copied: Vec<(NodeId, NodeId)>,
     /// `(event pattern here, event pattern in the predecessor)`.
     voice_pairs: Vec<(PatternId, PatternId)>,
     plan: SwapPlan,
@@ -102,12 +109,20 @@ impl LiveRenderer {
         let old = &previous.graph;
         let new = &next.renderer.program().graph;
         let (plan, continued) = plan_swap(old, new);
-        // Only what a continuing output reads moves over: a fading old
-        // output keeps its own state to the end of its fade.
-        let pairs = match_nodes(old, new)
-            .into_iter()
-            .filter(|(here, _)| continued.contains(here))
+        // Every unchanged node carries its state over, in a changed output
+        // too. A fading old output keeps its own state to the end of its
+        // fade, so what it reads is copied; the rest simply moves.
+        let fading_roots: Vec<NodeId> = old
+            .outputs
+            .iter()
+            .zip(&plan.old_fades_out)
+            .filter(|(_, &fades)| fades)
+            .flat_map(|(o, _)| [o.left, o.right])
             .collect();
+        let still_sounding = upstream(old, &fading_roots);
+        let (moved, copied) = match_nodes(old, new)
+            .into_iter()
+            .partition(|(here, there)| continued.contains(here) && !still_sounding.contains(there));
         let voice_pairs = match_event_patterns(old, new)
             .into_iter()
             .filter(|(here, _)| {
@@ -119,7 +134,8 @@ impl LiveRenderer {
             .collect();
         next.predecessor = Some(Succession {
             id: previous.id,
-            pairs,
+            moved,
+            copied,
             voice_pairs,
             plan,
         });
@@ -331,9 +347,11 @@ impl LiveProgram for LiveRenderer {
     fn take_over(&mut self, old: &mut LiveRenderer) {
         match &self.predecessor {
             Some(succession) if succession.id == old.id => {
-                let pairs = &succession.pairs;
-                self.renderer
-                    .take_over(&mut old.renderer, |new, old| new.adopt_state(old, pairs));
+                let (moved, copied) = (&succession.moved, &succession.copied);
+                self.renderer.take_over(&mut old.renderer, |new, old| {
+                    new.copy_state(old, copied);
+                    new.adopt_state(old, moved);
+                });
                 self.renderer
                     .voices_mut()
                     .take_voices_from(old.renderer.voices_mut(), &succession.voice_pairs);
@@ -469,6 +487,59 @@ mod tests {
         );
     }
 
+    /// Frames of the 20 ms crossfade at 48 kHz, and a margin past it.
+    const AFTER_FADE: usize = 960 + 64;
+
+    #[test]
+    fn an_edited_chain_keeps_the_state_of_every_node_it_did_not_change() {
+        // Halving the final gain changes the output, so it crossfades; the
+        // saw, filter and reverb keep their labels and carry their state
+        // into the new version, which then plays exactly half of the
+        // uninterrupted old one.
+        const LOUD: &str = "o1: saw 55 # lpf 800 0.7 # reverb 0.8 0.5 0.4 * 0.25\n";
+        const HALF: &str = "o1: saw 55 # lpf 800 0.7 # reverb 0.8 0.5 0.4 * 0.125\n";
+        let config = PlayerConfig::new(48_000, 256);
+        let expected = alone(LOUD, config, 8192, 0);
+        let first = live(compile(LOUD));
+        let lineage = first.lineage();
+        let next = following(&lineage, HALF);
+        assert_eq!(next.swap_plan().unwrap().changed, vec!["o1".to_string()]);
+        let (mut player, mut control) = player(Box::new(first), config);
+        let mut heard = play(&mut player, 2048, 0);
+        control.send(next);
+        heard.extend(play(&mut player, 6144, 0));
+        let event = control.next_event().expect("swapped");
+        assert_eq!((event.frame, event.handover), (2048, Handover::Crossfade));
+        assert_eq!(heard[..2048], expected[..2048]);
+        let halved: Vec<f32> = expected[2048 + AFTER_FADE..]
+            .iter()
+            .map(|x| x * 0.5)
+            .collect();
+        assert!(halved.iter().any(|&x| x.abs() > 0.01));
+        assert_eq!(heard[2048 + AFTER_FADE..], halved[..]);
+    }
+
+    #[test]
+    fn a_reverb_tail_rings_on_when_an_edit_silences_its_source() {
+        // `* 0` folds the saw away, but the filter and reverb keep their
+        // labels: a fresh reverb of silence would be silent.
+        const PLAYING: &str = "o1: saw 55 * 0.5 # lpf 800 0.7 # reverb 0.8 0.5 0.4\n";
+        const SILENCED: &str = "o1: saw 55 * 0 # lpf 1200 0.7 # reverb 0.8 0.5 0.4\n";
+        let config = PlayerConfig::new(48_000, 256);
+        let first = live(compile(PLAYING));
+        let lineage = first.lineage();
+        let next = following(&lineage, SILENCED);
+        let copied = next.predecessor.as_ref().map(|s| s.copied.len());
+        assert_eq!(copied, Some(2), "the filter and the reverb");
+        let (mut player, mut control) = player(Box::new(first), config);
+        play(&mut player, 24_000, 0);
+        control.send(next);
+        let heard = play(&mut player, 12_000, 0);
+        let tail = &heard[AFTER_FADE..];
+        let rms = (tail.iter().map(|x| x * x).sum::<f32>() / tail.len() as f32).sqrt();
+        assert!(rms > 0.01, "the tail rings on: rms {rms}");
+    }
+
     #[test]
     fn an_edited_event_pattern_continues_and_a_changed_constant_fades() {
         let drums = live(compile("o1: s \"bd sn\"\n")).lineage();
@@ -490,7 +561,10 @@ mod tests {
         assert_eq!(plan.fades_in, vec![false]);
         assert_eq!(plan.old_fades_out, vec![false, true]);
         assert_eq!(plan.removed, vec!["o2".to_string()]);
-        let kept = next.predecessor.as_ref().map(|s| s.pairs.len());
-        assert_eq!(kept, Some(1), "the sine of ~tone, by its label");
+        let kept = next
+            .predecessor
+            .as_ref()
+            .map(|s| (s.moved.len(), s.copied.len()));
+        assert_eq!(kept, Some((1, 0)), "the sine of ~tone, by its label");
     }
 }

@@ -118,16 +118,37 @@ impl Interpreted {
     /// [`super::Scheduler::adopt_state`].
     pub(super) fn adopt_state(&self, old: &Interpreted, pairs: &[(NodeId, NodeId)]) {
         for &(here, there) in pairs {
-            let slot = |w: &Interpreted, node: NodeId| w.node_slots.get(node.index()).copied()?;
-            let (Some((k_new, slot_new)), Some((k_old, slot_old))) =
-                (slot(self, here), slot(old, there))
-            else {
-                continue;
-            };
-            let mut new_kernel = lock(&self.kernels[k_new]);
-            let mut old_kernel = lock(&old.kernels[k_old]);
-            new_kernel.swap_state(slot_new, &mut old_kernel, slot_old);
+            if let Some(((k_new, slot_new), (k_old, slot_old))) = self.pair_slots(old, here, there)
+            {
+                let mut new_kernel = lock(&self.kernels[k_new]);
+                let mut old_kernel = lock(&old.kernels[k_old]);
+                new_kernel.swap_state(slot_new, &mut old_kernel, slot_old);
+            }
         }
+    }
+
+    /// Hot swap while `old` plays on: copies the running state of `old`'s
+    /// nodes; see [`super::Scheduler::copy_state`].
+    pub(super) fn copy_state(&self, old: &Interpreted, pairs: &[(NodeId, NodeId)]) {
+        for &(here, there) in pairs {
+            if let Some(((k_new, slot_new), (k_old, slot_old))) = self.pair_slots(old, here, there)
+            {
+                let mut new_kernel = lock(&self.kernels[k_new]);
+                let old_kernel = lock(&old.kernels[k_old]);
+                new_kernel.copy_state(slot_new, &old_kernel, slot_old);
+            }
+        }
+    }
+
+    /// The `(kernel position, slot)` of node `here` and of `old`'s `there`.
+    fn pair_slots(
+        &self,
+        old: &Interpreted,
+        here: NodeId,
+        there: NodeId,
+    ) -> Option<((usize, usize), (usize, usize))> {
+        let slot = |w: &Interpreted, node: NodeId| w.node_slots.get(node.index()).copied()?;
+        Some((slot(self, here)?, slot(old, there)?))
     }
 }
 

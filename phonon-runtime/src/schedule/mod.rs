@@ -191,6 +191,14 @@ impl Scheduler<Interpreted> {
     pub fn adopt_state(&mut self, old: &mut Scheduler, pairs: &[(NodeId, NodeId)]) {
         self.shared.work.adopt_state(&old.shared.work, pairs);
     }
+
+    /// Hot swap while `old` plays on (fading out): copies the running state
+    /// of `old`'s nodes into this program's, leaving `old`'s as it is.
+    /// Pairs name `(node here, node in old)` of the same operation.
+    /// Allocates nothing.
+    pub fn copy_state(&mut self, old: &Scheduler, pairs: &[(NodeId, NodeId)]) {
+        self.shared.work.copy_state(&old.shared.work, pairs);
+    }
 }
 
 impl Scheduler<Compiled> {
