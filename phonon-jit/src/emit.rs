@@ -26,7 +26,7 @@
 //!   [`Emit::exp2`]; absolute error below 3e-7 (tested on `-10..10`).
 
 use cranelift_codegen::ir::condcodes::FloatCC;
-use cranelift_codegen::ir::types::{F32, F32X4, F64, F64X2, I32, I32X4, I8X16};
+use cranelift_codegen::ir::types::{F32, F32X4, F64, F64X2, I32, I32X4, I64, I64X2, I8X16};
 use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
 use std::f32::consts::{LN_2, LOG2_E, TAU};
@@ -472,6 +472,19 @@ impl<'a, 'b> Emit<'a, 'b> {
         acc
     }
 
+    /// The polynomial `c[0] + c[1] x + ...` as its even and odd halves in
+    /// `x²`, each by Horner: one operation more than Horner in `x`, with
+    /// the dependency chain about half as long, so that the samples of a
+    /// loop overlap.
+    fn polynomial_f64_split(&mut self, x: Value, coefficients: &[f64]) -> Value {
+        let x2 = self.b.ins().fmul(x, x);
+        let even: Vec<f64> = coefficients.iter().copied().step_by(2).collect();
+        let odd: Vec<f64> = coefficients.iter().copied().skip(1).step_by(2).collect();
+        let even = self.polynomial_f64(x2, &even);
+        let odd = self.polynomial_f64(x2, &odd);
+        self.fma(odd, x, even)
+    }
+
     fn select_f64(&mut self, mask: Value, a: Value, b: Value) -> Value {
         if self.lanes == 1 {
             self.b.ins().select(mask, a, b)
@@ -495,8 +508,15 @@ impl<'a, 'b> Emit<'a, 'b> {
         // fdlibm's pio2_1 and pio2_1t, doubled: n * PI_HI is exact.
         const PI_HI: f64 = 2.0 * 1.570_796_326_734_125_614_17;
         const PI_LO: f64 = 2.0 * 6.077_100_506_506_192_249_32e-11;
-        let scaled = self.mul_f64(t, std::f64::consts::FRAC_1_PI);
-        let n = self.b.ins().nearest(scaled);
+        // Adding 1.5 * 2^52 rounds to an integer (to even, as `nearest`)
+        // held in the low bits of the mantissa, so the sum's last bit is
+        // the parity of `n`.
+        const ROUNDER: f64 = 6_755_399_441_055_744.0;
+        let inverse_pi = self.splat_f64(std::f64::consts::FRAC_1_PI);
+        let rounder = self.splat_f64(ROUNDER);
+        let shifted = self.fma(t, inverse_pi, rounder);
+        let rounder = self.splat_f64(ROUNDER);
+        let n = self.b.ins().fsub(shifted, rounder);
         let minus_hi = self.splat_f64(-PI_HI);
         let r = self.fma(n, minus_hi, t);
         let minus_lo = self.splat_f64(-PI_LO);
@@ -505,14 +525,18 @@ impl<'a, 'b> Emit<'a, 'b> {
         let terms: Vec<f64> = (0..9)
             .map(|i| (-1f64).powi(i) / factorial(2 * i as u32 + 1))
             .collect();
-        let odd = self.polynomial_f64(z, &terms);
+        let odd = self.polynomial_f64_split(z, &terms);
         let sine = self.b.ins().fmul(r, odd);
-        // Odd n flips the sign: n / 2 then has a fractional part.
-        let half = self.mul_f64(n, 0.5);
-        let whole = self.b.ins().floor(half);
-        let odd_n = self.b.ins().fcmp(FloatCC::NotEqual, half, whole);
-        let minus = self.b.ins().fneg(sine);
-        self.select_f64(odd_n, minus, sine)
+        // Odd n flips the sign: its parity bit moved to the sign bit.
+        let (float, int) = if self.lanes == 1 {
+            (F64, I64)
+        } else {
+            (F64X2, I64X2)
+        };
+        let bits = self.b.ins().bitcast(int, bitcast_flags(), shifted);
+        let sign = self.b.ins().ishl_imm_u(bits, 63);
+        let sign = self.b.ins().bitcast(float, bitcast_flags(), sign);
+        self.b.ins().bxor(sine, sign)
     }
 
     /// `tan(t)` for `t` in `0..=0.45π` (the SVF's prewarp): the ratio of
