@@ -469,6 +469,67 @@ fn crossing_positions(form: &LaneForm, phases: &[Range<usize>]) -> Vec<bool> {
     crosses
 }
 
+/// The value of constant `position` in each of `width` lanes (the last
+/// kernel's repeated in lanes without one), if it is a constant.
+fn constant_lanes(lanes: &[LaneForm], width: usize, position: usize) -> Option<Vec<f32>> {
+    (0..width)
+        .map(
+            |lane| match lanes[lane.min(lanes.len() - 1)].roles[position] {
+                Role::Const(value) => Some(value),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// Whether constant `position` is read only as an oscillator's frequency:
+/// then it and the phase step made from it are the same on every sample,
+/// and may leave the loop.
+fn only_oscillator_frequency(form: &LaneForm, position: usize) -> bool {
+    use phonon_ir::dsp::NodeKind as K;
+    let mut read = false;
+    for role in &form.roles {
+        if let Role::Compute { op, operands } = role {
+            for (index, operand) in operands.iter().enumerate() {
+                if *operand != Operand::Node(position) {
+                    continue;
+                }
+                let oscillator = matches!(
+                    op,
+                    Op::Dsp(K::Sine | K::Saw | K::Square | K::Pulse | K::Tri)
+                );
+                if index != 0 || !oscillator {
+                    return false;
+                }
+                read = true;
+            }
+        }
+    }
+    read && form.outputs.iter().all(|&output| output != position)
+}
+
+/// Whether position holds a `Mul` of a computed value (finite by
+/// `nodes::always_finite`) and a constant of magnitude at most 1 in every
+/// lane: a product that is finite, so it needs no check.
+fn bounded_product(lanes: &[LaneForm], width: usize, position: usize) -> bool {
+    let Role::Compute {
+        op: Op::Mul,
+        operands,
+    } = &lanes[0].roles[position]
+    else {
+        return false;
+    };
+    let [Operand::Node(a), Operand::Node(b)] = operands[..] else {
+        return false;
+    };
+    let small = |p: usize| {
+        constant_lanes(lanes, width, p)
+            .is_some_and(|values| values.iter().all(|value| value.abs() <= 1.0))
+    };
+    let finite = |p: usize| matches!(&lanes[0].roles[p], Role::Compute { op, .. } if nodes::always_finite(op));
+    (small(a) && finite(b)) || (small(b) && finite(a))
+}
+
 /// Whether every lane of a group reads input `slot` from one node (read
 /// once and splat).
 fn shared_input(lanes: &[LaneForm], slot: usize) -> bool {
@@ -913,15 +974,30 @@ impl SampleCode<'_> {
             }
             let value = match role {
                 Role::Const(_) => {
-                    let per_lane: Vec<f32> = (0..width)
-                        .map(
-                            |lane| match lanes[lane.min(lane_count - 1)].roles[position] {
-                                Role::Const(value) => value,
-                                _ => 0.0,
-                            },
-                        )
-                        .collect();
-                    e.per_lane(&per_lane)
+                    let per_lane =
+                        constant_lanes(lanes, width, position).ok_or(JitError::NotIsomorphic {
+                            first: lanes[0].nodes.first().copied(),
+                            other: None,
+                        })?;
+                    e.constants.hoisting = only_oscillator_frequency(form, position);
+                    let value = e.per_lane(&per_lane);
+                    e.constants.hoisting = false;
+                    value
+                }
+                Role::Compute {
+                    op: Op::Mul,
+                    operands,
+                } if bounded_product(lanes, width, position) => {
+                    let operand = |operand: &Operand| match *operand {
+                        Operand::Node(p) => values[p],
+                        Operand::Input(_) => None,
+                    };
+                    let out_of_order = || JitError::OutOfOrder {
+                        node: form.nodes[position],
+                    };
+                    let a = operand(&operands[0]).ok_or_else(out_of_order)?;
+                    let b = operand(&operands[1]).ok_or_else(out_of_order)?;
+                    e.mul(a, b)
                 }
                 Role::Input(slot) => load_input(e, *slot),
                 Role::Compute { op, operands } => {
@@ -948,9 +1024,11 @@ impl SampleCode<'_> {
                     let held_input = |slot: usize| self.held[slot].is_some();
                     let steady_first = match operands.first() {
                         Some(Operand::Input(slot)) => held_input(*slot),
-                        Some(Operand::Node(p)) => {
-                            matches!(form.roles[*p], Role::Input(slot) if held_input(slot))
-                        }
+                        Some(Operand::Node(p)) => match form.roles[*p] {
+                            Role::Input(slot) => held_input(slot),
+                            Role::Const(_) => only_oscillator_frequency(form, *p),
+                            Role::Compute { .. } => false,
+                        },
                         None => false,
                     };
                     let node_state = NodeState {

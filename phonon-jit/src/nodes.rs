@@ -23,6 +23,40 @@ pub fn supports(op: &Op) -> bool {
     }
 }
 
+/// Whether the code of `op` outputs a finite value whatever its inputs
+/// (each of these replaces a non-finite result by 0, or cannot make one).
+pub fn always_finite(op: &Op) -> bool {
+    use NodeKind as K;
+    match op {
+        Op::Add | Op::Sub | Op::Mul | Op::Div => true,
+        Op::Dsp(kind) => matches!(
+            kind,
+            K::Sine
+                | K::Saw
+                | K::Square
+                | K::Pulse
+                | K::Tri
+                | K::Noise
+                | K::Pink
+                | K::Lpf
+                | K::Hpf
+                | K::Bpf
+                | K::Notch
+                | K::Rlpf
+                | K::Rhpf
+                | K::Gain
+                | K::Clip
+                | K::Tanh
+                | K::Distortion
+                | K::Mtof
+                | K::Line
+                | K::Lag
+                | K::Bitcrush
+        ),
+        _ => false,
+    }
+}
+
 /// The state slots an operation keeps between samples (each slot is one
 /// `f32` per lane), and their values after `new`/`reset`. `seed` feeds the
 /// noise generators.
