@@ -1,5 +1,5 @@
 //! `--engine`: which engine renders a program, and the JIT's fallback to the
-//! reference interpreter for programs it cannot compile yet.
+//! reference interpreter when Cranelift cannot compile for this machine.
 
 use phonon_ir::graph::StagedProgram;
 use phonon_runtime::jit_engine::JitEngine;
@@ -9,7 +9,7 @@ use phonon_runtime::schedule::{Compiled, Scheduler};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineChoice {
     /// Native code compiled with Cranelift (falls back to the interpreter,
-    /// with a note, for a program using a node the JIT does not compile yet).
+    /// with a note, if it cannot compile for this machine).
     Jit,
     /// The reference interpreter, the oracle the JIT is tested against.
     Interp,

@@ -7,6 +7,7 @@ mod diagnostics;
 mod engine;
 mod haps;
 mod output;
+mod routing;
 mod voices;
 
 use clap::{Parser, Subcommand};
@@ -56,8 +57,9 @@ enum Command {
     /// Measure how much of the real-time budget a program takes: median and
     /// 99th-percentile block time, real-time factor and budget share per
     /// thread count, then per stage and per output (one thread). Warms up
-    /// first; the engine is the interpreter (`--engine jit` exits with 2
-    /// until the JIT engine exists). `--json` prints one object for scripts.
+    /// first, and lets the scheduler settle which stages run split across
+    /// threads. Compiled code by default; `--engine interp` measures the
+    /// reference interpreter. `--json` prints one object for scripts.
     ///
     /// Example: phonon bench song.ph --threads 1,2,4 --blocks 2000
     Bench(commands::bench::Args),

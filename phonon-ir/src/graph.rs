@@ -209,6 +209,16 @@ pub struct Output {
     pub span: Span,
 }
 
+impl Output {
+    /// The channel pair this output plays on when outputs are split: 0 for
+    /// `out` and `o1`, 1 for `o2`, ...
+    pub fn channel_pair(&self) -> usize {
+        self.number.map_or(0, |n| {
+            usize::try_from(n.saturating_sub(1)).unwrap_or(usize::MAX)
+        })
+    }
+}
+
 /// A whole program as a signal graph.
 #[derive(Clone, Debug)]
 pub struct Graph {

@@ -56,6 +56,12 @@ pub(crate) struct ConstantPool {
     /// The state pointer the pool (and memory-resident state) is addressed
     /// from.
     pub pointer: Value,
+    /// The function's own state pointer, the same in every loop.
+    invariant: Value,
+    /// While set, constants load through `invariant`, so Cranelift may
+    /// hoist them, and the work on them, out of the sample loop (for a
+    /// value that is the same on every sample of the loop).
+    pub hoisting: bool,
 }
 
 impl ConstantPool {
@@ -65,6 +71,8 @@ impl ConstantPool {
             values: Vec::new(),
             lanes,
             pointer,
+            invariant: pointer,
+            hoisting: false,
         }
     }
 
@@ -143,7 +151,11 @@ impl<'a, 'b> Emit<'a, 'b> {
     pub fn per_lane(&mut self, values: &[f32]) -> Value {
         let offset = self.constants.offset_of(values);
         let ty = self.float_type();
-        let pointer = self.constants.pointer;
+        let pointer = if self.constants.hoisting {
+            self.constants.invariant
+        } else {
+            self.constants.pointer
+        };
         let movable = buffer_flags().with_readonly().with_can_move();
         self.b.ins().load(ty, movable, pointer, offset)
     }

@@ -8,6 +8,7 @@
 
 use crate::call::{Layout, NativeCode, CTX_CLOCK_OFFSET, CTX_FRAMES_OFFSET};
 use crate::emit::{buffer_flags, ConstantPool, Emit};
+use crate::interleave::{move_chunk, Direction, Transfer};
 use crate::lanes::{LaneForm, Operand, Role};
 use crate::node_state::NodeStateSlots;
 use crate::nodes::{self, NodeState, SampleClock};
@@ -15,7 +16,7 @@ use crate::JitError;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, F32X4, I64};
 use cranelift_codegen::ir::{
-    AbiParam, Function, InstBuilder, Signature, StackSlot, StackSlotData, StackSlotKind,
+    AbiParam, Block, Function, InstBuilder, Signature, StackSlot, StackSlotData, StackSlotKind,
     UserFuncName, Value,
 };
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
@@ -526,6 +527,14 @@ fn crossing_positions(form: &LaneForm, phases: &[Range<usize>]) -> Vec<bool> {
     crosses
 }
 
+/// Whether every lane of a group reads input `slot` from one node (read
+/// once and splat).
+fn shared_input(lanes: &[LaneForm], slot: usize) -> bool {
+    lanes
+        .iter()
+        .all(|lane| lane.inputs[slot] == lanes[0].inputs[slot])
+}
+
 /// Writes the block function for `lanes` into `function`.
 fn build_function(
     function: &mut Function,
@@ -563,13 +572,69 @@ fn build_function(
     };
     let (mut first_input, mut first_output) = (0, 0);
     let mut tables = Vec::with_capacity(plan.groups.len());
+    // A packed group's inputs (unless every lane reads one node) and
+    // outputs go through interleaved scratch slots, moved a chunk at a
+    // time (see `interleave`).
+    let mut scratch = Vec::with_capacity(plan.groups.len());
+    let (mut to_scratch, mut from_scratch) = (Vec::new(), Vec::new());
     for lanes in plan.groups {
         let (inputs, outputs) = (lanes[0].inputs.len(), lanes[0].outputs.len());
         let input_ptrs = table(&mut b, inputs_ptr, first_input, inputs, lanes.len());
         let output_ptrs = table(&mut b, outputs_ptr, first_output, outputs, lanes.len());
+        let transfer = |b: &mut FunctionBuilder,
+                        table: Value,
+                        first: usize,
+                        slot: usize,
+                        direction: Direction,
+                        list: &mut Vec<Transfer>| {
+            let slot_data = StackSlotData::new(StackSlotKind::ExplicitSlot, CHUNK as u32 * 16, 4);
+            let stack_slot = b.create_sized_stack_slot(slot_data);
+            list.push(Transfer {
+                table,
+                entries: (0..lanes.len())
+                    .map(|lane| ((first + slot * lanes.len() + lane) * 8) as i32)
+                    .collect(),
+                scratch: stack_slot,
+                direction,
+            });
+            Some(stack_slot)
+        };
+        let input_scratch: Vec<Option<StackSlot>> = (0..inputs)
+            .map(|slot| {
+                if width == 1 || shared_input(lanes, slot) {
+                    return None;
+                }
+                let direction = Direction::ToScratch;
+                transfer(
+                    &mut b,
+                    inputs_ptr,
+                    first_input,
+                    slot,
+                    direction,
+                    &mut to_scratch,
+                )
+            })
+            .collect();
+        let output_scratch: Vec<Option<StackSlot>> = (0..outputs)
+            .map(|slot| {
+                if width == 1 {
+                    return None;
+                }
+                let direction = Direction::FromScratch;
+                transfer(
+                    &mut b,
+                    outputs_ptr,
+                    first_output,
+                    slot,
+                    direction,
+                    &mut from_scratch,
+                )
+            })
+            .collect();
         first_input += inputs * lanes.len();
         first_output += outputs * lanes.len();
         tables.push((input_ptrs, output_ptrs));
+        scratch.push((input_scratch, output_scratch));
     }
 
     let slot_bytes = (width * 4) as i32;
@@ -640,110 +705,156 @@ fn build_function(
     let chunk_full = b.ins().iadd_imm_u(chunk_first, CHUNK as i64);
     let short = b.ins().icmp(IntCC::UnsignedLessThan, frames, chunk_full);
     let chunk_end = b.ins().select(short, frames, chunk_full);
+    // A chunk whose inputs hold still (between pattern steps) runs its own
+    // copy of the loops, which reads each input once before them, so the
+    // work on inputs alone (an oscillator's phase step) leaves the loop.
+    let steady = move_chunk(&mut b, &to_scratch, chunk_first, chunk_end);
     let mut constants = ConstantPool::new((plan.state_len * 4) as i32, width, state_ptr);
-    for phase in 0..phase_count {
-        // This phase's register state comes in before its loop and goes
-        // back after it, so no loop holds another phase's state.
-        let phase_slots: Vec<(usize, Variable)> = plan
-            .plans
-            .iter()
-            .zip(&phases)
-            .filter_map(|(state, ranges)| ranges.get(phase).map(|range| (state, range)))
-            .flat_map(|(state, range)| {
-                range.clone().flat_map(move |position| {
-                    state.base[position]..state.base[position] + state.count[position]
-                })
-            })
-            .filter_map(|slot| Some((slot, state_vars[slot]?)))
-            .collect();
-        for &(slot, var) in &phase_slots {
-            let value = b
-                .ins()
-                .load(float, flags, state_ptr, slot as i32 * slot_bytes);
-            b.def_var(var, value);
+    let chunk_done = b.create_block();
+    let variants: Vec<(bool, Block)> = match steady {
+        Some(flag) => {
+            let (steady_loops, varying_loops) = (b.create_block(), b.create_block());
+            b.ins().brif(flag, steady_loops, &[], varying_loops, &[]);
+            vec![(true, steady_loops), (false, varying_loops)]
         }
-        b.def_var(counter, chunk_first);
-        let header = b.create_block();
-        let control_body = b.create_block();
-        let plain_body = b.create_block();
-        let latch = b.create_block();
-        let after = b.create_block();
-        b.ins().jump(header, &[]);
-
-        b.switch_to_block(header);
-        let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
-        constants.pointer = pool_ptr;
-        let i = b.use_var(counter);
-        let offset = b.ins().ishl_imm_u(i, 2);
-        let in_chunk = b.ins().isub(i, chunk_first);
-        let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
-        let n = b.ins().iadd(clock, i);
-        let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
-        let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
-        b.ins().brif(is_control, control_body, &[], plain_body, &[]);
-        b.seal_block(control_body);
-        b.seal_block(plain_body);
-
-        let samples: Vec<SampleCode> = plan
-            .groups
+        None => {
+            let loops = b.create_block();
+            b.ins().jump(loops, &[]);
+            vec![(false, loops)]
+        }
+    };
+    for (steady, loops) in variants {
+        b.seal_block(loops);
+        b.switch_to_block(loops);
+        let held: Vec<Vec<Option<Value>>> = scratch
             .iter()
-            .zip(plan.plans)
-            .zip(&tables)
-            .zip(phases.iter().zip(&crossings))
-            .filter_map(
-                |(((lanes, state), (input_ptrs, output_ptrs)), (ranges, crossing))| {
-                    Some(SampleCode {
-                        lanes,
-                        width,
-                        input_ptrs,
-                        output_ptrs,
-                        offset,
-                        state,
-                        in_memory: plan.in_memory,
-                        state_vars: &state_vars,
-                        slot_bytes,
-                        rate,
-                        range: ranges.get(phase)?.clone(),
-                        crossing,
-                        local,
+            .map(|(input_scratch, _)| {
+                input_scratch
+                    .iter()
+                    .map(|stack_slot| {
+                        let stack_slot = stack_slot.filter(|_| steady)?;
+                        Some(b.ins().stack_load(I64, F32X4, stack_slot, 0))
                     })
-                },
-            )
+                    .collect()
+            })
             .collect();
-        for (block, control) in [(control_body, true), (plain_body, false)] {
-            b.switch_to_block(block);
-            let is_first = if control {
-                Some(b.ins().icmp_imm_u(IntCC::Equal, n, 0))
-            } else {
-                None
-            };
-            let mut e = Emit {
-                b: &mut b,
-                lanes: width,
-                fma,
-                constants: &mut constants,
-            };
-            for sample in &samples {
-                sample.emit(&mut e, &SampleClock { control: is_first })?;
+        for phase in 0..phase_count {
+            // This phase's register state comes in before its loop and goes
+            // back after it, so no loop holds another phase's state.
+            let phase_slots: Vec<(usize, Variable)> = plan
+                .plans
+                .iter()
+                .zip(&phases)
+                .filter_map(|(state, ranges)| ranges.get(phase).map(|range| (state, range)))
+                .flat_map(|(state, range)| {
+                    range.clone().flat_map(move |position| {
+                        state.base[position]..state.base[position] + state.count[position]
+                    })
+                })
+                .filter_map(|slot| Some((slot, state_vars[slot]?)))
+                .collect();
+            for &(slot, var) in &phase_slots {
+                let value = b
+                    .ins()
+                    .load(float, flags, state_ptr, slot as i32 * slot_bytes);
+                b.def_var(var, value);
             }
-            b.ins().jump(latch, &[]);
-        }
-        b.seal_block(latch);
+            b.def_var(counter, chunk_first);
+            let header = b.create_block();
+            let control_body = b.create_block();
+            let plain_body = b.create_block();
+            let latch = b.create_block();
+            let after = b.create_block();
+            b.ins().jump(header, &[]);
 
-        b.switch_to_block(latch);
-        let next = b.ins().iadd_imm_u(i, 1);
-        b.def_var(counter, next);
-        let more = b.ins().icmp(IntCC::UnsignedLessThan, next, chunk_end);
-        b.ins().brif(more, header, &[], after, &[]);
-        b.seal_block(header);
-        b.seal_block(after);
-        b.switch_to_block(after);
-        for &(slot, var) in &phase_slots {
-            let value = b.use_var(var);
-            b.ins()
-                .store(flags, value, state_ptr, slot as i32 * slot_bytes);
+            b.switch_to_block(header);
+            let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
+            constants.pointer = pool_ptr;
+            let i = b.use_var(counter);
+            let offset = b.ins().ishl_imm_u(i, 2);
+            let in_chunk = b.ins().isub(i, chunk_first);
+            let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
+            let n = b.ins().iadd(clock, i);
+            let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
+            let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
+            b.ins().brif(is_control, control_body, &[], plain_body, &[]);
+            b.seal_block(control_body);
+            b.seal_block(plain_body);
+
+            let samples: Vec<SampleCode> = plan
+                .groups
+                .iter()
+                .zip(plan.plans)
+                .zip(tables.iter().zip(&scratch).zip(&held))
+                .zip(phases.iter().zip(&crossings))
+                .filter_map(
+                    |(
+                        (
+                            (lanes, state),
+                            (((input_ptrs, output_ptrs), (input_scratch, output_scratch)), held),
+                        ),
+                        (ranges, crossing),
+                    )| {
+                        Some(SampleCode {
+                            lanes,
+                            width,
+                            input_ptrs,
+                            output_ptrs,
+                            input_scratch,
+                            output_scratch,
+                            held,
+                            offset,
+                            state,
+                            in_memory: plan.in_memory,
+                            state_vars: &state_vars,
+                            slot_bytes,
+                            rate,
+                            range: ranges.get(phase)?.clone(),
+                            crossing,
+                            local,
+                        })
+                    },
+                )
+                .collect();
+            for (block, control) in [(control_body, true), (plain_body, false)] {
+                b.switch_to_block(block);
+                let is_first = if control {
+                    Some(b.ins().icmp_imm_u(IntCC::Equal, n, 0))
+                } else {
+                    None
+                };
+                let mut e = Emit {
+                    b: &mut b,
+                    lanes: width,
+                    fma,
+                    constants: &mut constants,
+                };
+                for sample in &samples {
+                    sample.emit(&mut e, &SampleClock { control: is_first })?;
+                }
+                b.ins().jump(latch, &[]);
+            }
+            b.seal_block(latch);
+
+            b.switch_to_block(latch);
+            let next = b.ins().iadd_imm_u(i, 1);
+            b.def_var(counter, next);
+            let more = b.ins().icmp(IntCC::UnsignedLessThan, next, chunk_end);
+            b.ins().brif(more, header, &[], after, &[]);
+            b.seal_block(header);
+            b.seal_block(after);
+            b.switch_to_block(after);
+            for &(slot, var) in &phase_slots {
+                let value = b.use_var(var);
+                b.ins()
+                    .store(flags, value, state_ptr, slot as i32 * slot_bytes);
+            }
         }
+        b.ins().jump(chunk_done, &[]);
     }
+    b.seal_block(chunk_done);
+    b.switch_to_block(chunk_done);
+    move_chunk(&mut b, &from_scratch, chunk_first, chunk_end);
     b.def_var(chunk_start, chunk_end);
     let more = b.ins().icmp(IntCC::UnsignedLessThan, chunk_end, frames);
     b.ins().brif(more, chunk_head, &[], exit, &[]);
@@ -763,6 +874,14 @@ struct SampleCode<'k> {
     width: usize,
     input_ptrs: &'k [Vec<Value>],
     output_ptrs: &'k [Vec<Value>],
+    /// Per input slot, the interleaved scratch slot it is read from
+    /// instead of its lane buffers, where it has one.
+    input_scratch: &'k [Option<StackSlot>],
+    /// Per output slot, the interleaved scratch slot it is written to.
+    output_scratch: &'k [Option<StackSlot>],
+    /// Per input slot, its value for the whole loop, where the chunk's
+    /// inputs hold still (see `move_chunk`).
+    held: &'k [Option<Value>],
     /// Byte offset of this sample in every buffer.
     offset: Value,
     state: &'k StatePlan,
@@ -788,11 +907,9 @@ impl SampleCode<'_> {
         let (slot_bytes, rate, flags) = (self.slot_bytes, self.rate, buffer_flags());
         let form = &lanes[0];
         let lane_count = lanes.len();
-        let same_node_in_every_lane = |slot: usize| {
-            self.lanes
-                .iter()
-                .all(|lane| lane.inputs[slot] == form.inputs[slot])
-        };
+        let same_node_in_every_lane = |slot: usize| shared_input(lanes, slot);
+        let local = self.local;
+        let (input_scratch, held) = (self.input_scratch, self.held);
         let mut loaded: Vec<Option<Value>> = vec![None; form.inputs.len()];
         let mut load_input = |e: &mut Emit, slot: usize| -> Value {
             if let Some(value) = loaded[slot] {
@@ -805,7 +922,14 @@ impl SampleCode<'_> {
                 let movable = flags.with_readonly().with_can_move();
                 e.b.ins().load(F32, movable, address, 0)
             };
-            let value = if width == 1 {
+            let value = if let Some(value) = held[slot] {
+                value
+            } else if let Some(stack_slot) = input_scratch[slot] {
+                let address = e.b.ins().stack_addr(I64, stack_slot, 0);
+                let address = e.b.ins().iadd(address, local);
+                let movable = flags.with_readonly().with_can_move();
+                e.b.ins().load(F32X4, movable, address, 0)
+            } else if width == 1 {
                 read(e, 0)
             } else if same_node_in_every_lane(slot) {
                 let scalar = read(e, 0);
@@ -879,9 +1003,18 @@ impl SampleCode<'_> {
                         .filter(|&slot| self.in_memory[slot])
                         .map(|slot| slot as i32 * slot_bytes)
                         .collect();
+                    let held_input = |slot: usize| self.held[slot].is_some();
+                    let steady_first = match operands.first() {
+                        Some(Operand::Input(slot)) => held_input(*slot),
+                        Some(Operand::Node(p)) => {
+                            matches!(form.roles[*p], Role::Input(slot) if held_input(slot))
+                        }
+                        None => false,
+                    };
                     let node_state = NodeState {
                         registers: &registers,
                         memory: &memory,
+                        steady_first,
                     };
                     nodes::lower(e, op, &args, &node_state, sample_clock, rate).ok_or_else(
                         || JitError::Unsupported {
@@ -934,6 +1067,12 @@ impl SampleCode<'_> {
             let value = values[position].ok_or(JitError::OutOfOrder {
                 node: form.nodes[position],
             })?;
+            if let Some(stack_slot) = self.output_scratch[slot] {
+                let address = e.b.ins().stack_addr(I64, stack_slot, 0);
+                let address = e.b.ins().iadd(address, self.local);
+                e.b.ins().store(flags, value, address, 0);
+                continue;
+            }
             for (lane, &pointer) in output_ptrs[slot].iter().enumerate() {
                 let scalar = if width == 1 {
                     value

@@ -14,6 +14,7 @@ pub mod call;
 mod delay_lines;
 mod emit;
 mod emit_dynamics;
+mod interleave;
 pub mod kernel;
 pub mod lanes;
 pub mod node_state;

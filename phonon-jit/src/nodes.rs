@@ -81,6 +81,9 @@ pub(crate) struct NodeState<'s> {
     pub registers: &'s [Variable],
     /// Byte offsets in the state memory of the memory slots, in order.
     pub memory: &'s [i32],
+    /// The first argument (an oscillator's frequency) is the same on every
+    /// sample of this loop, so the work on it alone may leave the loop.
+    pub steady_first: bool,
 }
 
 /// The xorshift32 state after seeding, as `osc::Noise` seeds it: the seed
@@ -152,18 +155,30 @@ fn dsp(
 ) -> Option<Value> {
     use NodeKind as K;
     let state = node_state.registers;
+    let dt = |e: &mut Emit| phase_step(e, args[0], rate, node_state.steady_first);
     let value = match kind {
-        K::Sine => sine(e, args[0], state, rate),
-        K::Saw => blep_osc(e, args[0], Shape::Saw, state, rate),
+        K::Sine => {
+            let dt = dt(e);
+            sine(e, dt, state)
+        }
+        K::Saw => {
+            let dt = dt(e);
+            blep_osc(e, dt, Shape::Saw, state)
+        }
         K::Square => {
+            let dt = dt(e);
             let half = e.splat(0.5);
-            blep_osc(e, args[0], Shape::Pulse(half), state, rate)
+            blep_osc(e, dt, Shape::Pulse(half), state)
         }
         K::Pulse => {
+            let dt = dt(e);
             let width = e.clamp_finite(args[1], 0.0, 1.0);
-            blep_osc(e, args[0], Shape::Pulse(width), state, rate)
+            blep_osc(e, dt, Shape::Pulse(width), state)
         }
-        K::Tri => blep_osc(e, args[0], Shape::Tri, state, rate),
+        K::Tri => {
+            let dt = dt(e);
+            blep_osc(e, dt, Shape::Tri, state)
+        }
         K::Noise => noise(e, state),
         K::Pink => pink(e, state),
         K::Lpf | K::Rlpf => svf_tick(e, args, svf::FilterMode::Lowpass, node_state, clock, rate),
@@ -225,11 +240,16 @@ fn dsp(
     Some(value)
 }
 
-/// Phase increment per sample: `osc::phase_step`.
-fn phase_step(e: &mut Emit, freq: Value, rate: f32) -> Value {
+/// Phase increment per sample: `osc::phase_step`. With a `steady`
+/// frequency its constants load from a loop-invariant address, so the
+/// clamp and the division run once before the loop.
+fn phase_step(e: &mut Emit, freq: Value, rate: f32, steady: bool) -> Value {
+    e.constants.hoisting = steady;
     let freq = e.clamp_finite(freq, 0.0, rate * 0.5);
     let rate = e.splat(rate);
-    e.div(freq, rate)
+    let dt = e.div(freq, rate);
+    e.constants.hoisting = false;
+    dt
 }
 
 /// `phase + dt`, wrapped back into `0..1` as the oscillators do.
@@ -239,13 +259,12 @@ fn wrap_phase(e: &mut Emit, advanced: Value) -> Value {
     e.select(past_end, wrapped, advanced)
 }
 
-/// `osc::Sine`.
-fn sine(e: &mut Emit, freq: Value, state: &[Variable], rate: f32) -> Value {
+/// `osc::Sine`, advancing by the phase step `dt`.
+fn sine(e: &mut Emit, dt: Value, state: &[Variable]) -> Value {
     let phase = e.b.use_var(state[0]);
     // `TAU * phase` rounded to f32 first, as the reference does.
     let radians = e.mul_const(phase, std::f32::consts::TAU);
     let y = e.sin_radians(radians);
-    let dt = phase_step(e, freq, rate);
     let advanced = e.add(phase, dt);
     let next = wrap_phase(e, advanced);
     e.b.def_var(state[0], next);
@@ -270,14 +289,14 @@ struct Jump {
 }
 
 /// `osc::BlepOsc::tick` for one of the shapes: naive value into the line,
-/// advance, every crossed jump's residual into slots 1..4, pop slot 0.
-fn blep_osc(e: &mut Emit, freq: Value, shape: Shape, state: &[Variable], rate: f32) -> Value {
+/// advance by the phase step `dt`, every crossed jump's residual into slots
+/// 1..4, pop slot 0.
+fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, state: &[Variable]) -> Value {
     let phase = e.b.use_var(state[0]);
     // The output line: slots 0..4 from the state, slot 4 empty.
     let mut slots: Vec<Value> = (1..5).map(|i| e.b.use_var(state[i])).collect();
     let zero = e.splat(0.0);
     slots.push(zero);
-    let dt = phase_step(e, freq, rate);
 
     let (naive, jumps) = match shape {
         Shape::Saw => {

@@ -1,11 +1,13 @@
-//! Offline rendering: a program to a stereo WAV file, as fast as the engine
-//! goes, with the length counted exactly on the sample clock. Not playback
+//! Offline rendering: a program to a WAV file (a stereo mix, or a channel
+//! pair per output), as fast as the engine goes, with the length counted
+//! exactly on the sample clock. Not playback
 //! (the audio driver's) and no printing (the CLI reports the summary).
 
 use crate::clock::SampleClock;
 use crate::engine::{Engine, Renderer, VoiceSource};
-use crate::wav::{StereoWavWriter, WavFormat};
-use phonon_ir::graph::StagedProgram;
+use crate::wav::{WavFileWriter, WavFormat};
+use phonon_ir::dsp::master::Limiter;
+use phonon_ir::graph::{OutputId, StagedProgram};
 use phonon_ir::pattern::Fraction;
 use std::path::Path;
 use std::time::Instant;
@@ -45,6 +47,17 @@ pub struct RenderOptions {
     pub format: WavFormat,
     /// Samples per engine block.
     pub block: usize,
+    pub outputs: OutputRouting,
+}
+
+/// Where a render's outputs go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputRouting {
+    /// Every output summed into one stereo master, limited.
+    Mix,
+    /// Output N on channels 2N-1 and 2N (`out` with `o1`), each pair limited
+    /// on its own: a multichannel file for mixing elsewhere.
+    Split,
 }
 
 impl Default for RenderOptions {
@@ -55,6 +68,7 @@ impl Default for RenderOptions {
             rate: crate::audio::DEFAULT_SAMPLE_RATE,
             format: WavFormat::Pcm16,
             block: 512,
+            outputs: OutputRouting::Mix,
         }
     }
 }
@@ -62,11 +76,13 @@ impl Default for RenderOptions {
 /// What a render did.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RenderSummary {
-    /// Stereo frames written.
+    /// Frames written.
     pub frames: u64,
+    /// Channels in the file: 2, or 2 per channel pair when split.
+    pub channels: usize,
     /// Length of the audio.
     pub seconds: f64,
-    /// The highest sample magnitude on either channel, in dB relative to
+    /// The highest sample magnitude on any channel, in dB relative to
     /// full scale (negative infinity for silence).
     pub peak_dbfs: f64,
     /// Samples the master limiter reduced.
@@ -103,17 +119,35 @@ pub fn render_with<E: Engine, V: VoiceSource>(
     let total = options.length.frames(renderer.clock());
     let limited_before = renderer.limited_samples();
     let block = options.block.max(1);
-    let mut writer = StereoWavWriter::create(path, options.rate, options.format)?;
-    let mut left = vec![0.0f32; block];
-    let mut right = vec![0.0f32; block];
+    let pairs = match options.outputs {
+        OutputRouting::Mix => 1,
+        OutputRouting::Split => channel_pairs(renderer.program()),
+    };
+    let channel_count = u16::try_from(2 * pairs).map_err(|_| hound::Error::Unsupported)?;
+    let mut writer = WavFileWriter::create(path, options.rate, options.format, channel_count)?;
+    let mut channels = vec![vec![0.0f32; block]; 2 * pairs];
+    let mut limiters: Vec<Limiter> = (0..pairs)
+        .map(|_| Limiter::new(options.rate as f32))
+        .collect();
+    let mut split_limited = 0u64;
     let mut peak = 0.0f32;
     let mut done = 0u64;
     while done < total {
         let len = usize::try_from(total - done).map_or(block, |rest| rest.min(block));
-        let (l, r) = (&mut left[..len], &mut right[..len]);
-        renderer.render_block(l, r);
-        peak = l.iter().chain(r.iter()).fold(peak, |p, x| p.max(x.abs()));
-        writer.write(l, r)?;
+        match options.outputs {
+            OutputRouting::Mix => {
+                let (left, right) = channels.split_at_mut(1);
+                renderer.render_block(&mut left[0][..len], &mut right[0][..len]);
+            }
+            OutputRouting::Split => {
+                split_limited += render_split(renderer, len, &mut channels, &mut limiters);
+            }
+        }
+        peak = channels
+            .iter()
+            .flat_map(|c| &c[..len])
+            .fold(peak, |p, x| p.max(x.abs()));
+        writer.write_channels(&channels, len)?;
         done += len as u64;
         progress(done, total);
     }
@@ -122,9 +156,10 @@ pub fn render_with<E: Engine, V: VoiceSource>(
     let seconds = total as f64 / f64::from(options.rate.max(1));
     Ok(RenderSummary {
         frames: total,
+        channels: 2 * pairs,
         seconds,
         peak_dbfs: 20.0 * f64::from(peak).log10(),
-        limited_samples: renderer.limited_samples() - limited_before,
+        limited_samples: renderer.limited_samples() - limited_before + split_limited,
         wall_seconds,
         realtime_factor: if wall_seconds > 0.0 {
             seconds / wall_seconds
@@ -132,6 +167,51 @@ pub fn render_with<E: Engine, V: VoiceSource>(
             f64::INFINITY
         },
     })
+}
+
+/// How many channel pairs splitting `program`'s outputs takes: up to the
+/// highest-numbered output's pair.
+pub fn channel_pairs(program: &StagedProgram) -> usize {
+    program
+        .graph
+        .outputs
+        .iter()
+        .map(|o| o.channel_pair().saturating_add(1))
+        .max()
+        .unwrap_or(1)
+}
+
+/// Renders `len` frames with every output on its own channel pair (outputs
+/// sharing a pair, `out` and `o1`, are summed), each pair limited; returns
+/// how many samples the limiters reduced.
+fn render_split<E: Engine, V: VoiceSource>(
+    renderer: &mut Renderer<E, V>,
+    len: usize,
+    channels: &mut [Vec<f32>],
+    limiters: &mut [Limiter],
+) -> u64 {
+    for channel in channels.iter_mut() {
+        channel[..len].fill(0.0);
+    }
+    renderer.render_outputs(len);
+    let outputs = renderer.outputs();
+    for (index, output) in renderer.program().graph.outputs.iter().enumerate() {
+        let (left, right) = outputs.output(OutputId::new(index));
+        let first = 2 * output.channel_pair();
+        for (channel, signal) in [(first, left), (first + 1, right)] {
+            for (y, x) in channels[channel][..len].iter_mut().zip(signal) {
+                *y += x;
+            }
+        }
+    }
+    limiters
+        .iter_mut()
+        .zip(channels.chunks_exact_mut(2))
+        .map(|(limiter, pair)| {
+            let (left, right) = pair.split_at_mut(1);
+            limiter.process(&mut left[0][..len], &mut right[0][..len])
+        })
+        .sum()
 }
 
 #[cfg(test)]

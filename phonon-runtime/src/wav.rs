@@ -1,4 +1,5 @@
-//! Writes stereo audio to WAV files: 16- and 24-bit PCM with TPDF dither, or
+//! Writes audio to WAV files (stereo, or a channel pair per output for
+//! `--outputs split`): 16- and 24-bit PCM with TPDF dither, or
 //! 32-bit IEEE float. The dither is seeded, so every render of a program is
 //! bit-identical.
 
@@ -25,14 +26,14 @@ impl WavFormat {
         }
     }
 
-    fn spec(self, rate: u32) -> WavSpec {
+    fn spec(self, rate: u32, channels: u16) -> WavSpec {
         let (bits_per_sample, sample_format) = match self {
             WavFormat::Pcm16 => (16, SampleFormat::Int),
             WavFormat::Pcm24 => (24, SampleFormat::Int),
             WavFormat::Float32 => (32, SampleFormat::Float),
         };
         WavSpec {
-            channels: 2,
+            channels,
             sample_rate: rate,
             bits_per_sample,
             sample_format,
@@ -67,27 +68,49 @@ impl Dither {
     }
 }
 
-/// A stereo WAV file being written block by block.
-pub struct StereoWavWriter {
+/// A WAV file being written block by block, its channels interleaved.
+pub struct WavFileWriter {
     writer: WavWriter<BufWriter<File>>,
     format: WavFormat,
+    channels: usize,
     dither: Dither,
 }
 
-impl StereoWavWriter {
-    pub fn create(path: &Path, rate: u32, format: WavFormat) -> hound::Result<StereoWavWriter> {
-        Ok(StereoWavWriter {
-            writer: WavWriter::create(path, format.spec(rate))?,
+impl WavFileWriter {
+    /// A file of `channels` channels (2 for stereo).
+    pub fn create(
+        path: &Path,
+        rate: u32,
+        format: WavFormat,
+        channels: u16,
+    ) -> hound::Result<WavFileWriter> {
+        Ok(WavFileWriter {
+            writer: WavWriter::create(path, format.spec(rate, channels))?,
             format,
+            channels: usize::from(channels),
             dither: Dither::new(),
         })
     }
 
-    /// Appends one block; samples outside -1..1 are clipped (the master
-    /// limiter keeps them inside).
+    /// Appends one block of stereo frames.
     pub fn write(&mut self, left: &[f32], right: &[f32]) -> hound::Result<()> {
-        for (&l, &r) in left.iter().zip(right) {
-            for sample in [l, r] {
+        self.write_channels(&[left, right], left.len().min(right.len()))
+    }
+
+    /// Appends the first `frames` samples of each channel (as many channels
+    /// as the file has). Samples outside -1..1 are clipped (the limiters
+    /// keep them inside).
+    pub fn write_channels<C: AsRef<[f32]>>(
+        &mut self,
+        channels: &[C],
+        frames: usize,
+    ) -> hound::Result<()> {
+        if channels.len() != self.channels || channels.iter().any(|c| c.as_ref().len() < frames) {
+            return Err(hound::Error::UnfinishedSample);
+        }
+        for frame in 0..frames {
+            for channel in channels {
+                let sample = channel.as_ref()[frame];
                 match self.format {
                     WavFormat::Float32 => self.writer.write_sample(sample)?,
                     WavFormat::Pcm16 => {
@@ -127,7 +150,7 @@ mod tests {
             (WavFormat::Float32, 32),
         ] {
             let path = dir.path().join(format!("{bits}.wav"));
-            let mut writer = StereoWavWriter::create(&path, 48_000, format).unwrap();
+            let mut writer = WavFileWriter::create(&path, 48_000, format, 2).unwrap();
             let left: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.01).sin() * 0.5).collect();
             writer.write(&left, &left).unwrap();
             writer.finish().unwrap();

@@ -32,10 +32,8 @@ pub struct Args {
     /// Blocks of 512 samples timed per thread count (after a warm-up).
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     blocks: u32,
-    /// The engine: `jit` (compiled functions on the stage scheduler; a
-    /// program the JIT cannot compile yet is measured on the interpreter,
-    /// with a note) or `interp` (the reference interpreter, on the stage
-    /// scheduler).
+    /// The engine: `jit` (compiled functions on the stage scheduler) or
+    /// `interp` (the reference interpreter, on the stage scheduler).
     #[arg(long, value_enum, default_value_t = EngineChoice::Jit)]
     engine: EngineChoice,
     /// Print one JSON object instead of the table.

@@ -5,6 +5,7 @@
 use crate::commands::check;
 use crate::diagnostics;
 use crate::engine::{self, EngineChoice};
+use crate::routing::OutputMode;
 use crate::voices;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -12,7 +13,7 @@ use phonon_ir::pattern::Fraction;
 use phonon_ir::Compiled;
 use phonon_runtime::audio::DEFAULT_SAMPLE_RATE;
 use phonon_runtime::engine::{Engine, Renderer};
-use phonon_runtime::render::{render_with, Length, RenderOptions, RenderSummary};
+use phonon_runtime::render::{render_with, Length, OutputRouting, RenderOptions, RenderSummary};
 use phonon_runtime::voices::ProgramVoices;
 use phonon_runtime::voices::DEFAULT_VOICE_COUNT;
 use phonon_runtime::wav::WavFormat;
@@ -25,7 +26,8 @@ use std::time::{Duration, Instant};
 pub struct Args {
     /// The program to render.
     file: PathBuf,
-    /// The WAV file to write (stereo).
+    /// The WAV file to write (stereo, or 2 channels per output with
+    /// `--outputs split`).
     #[arg(short, long, value_name = "OUT.wav")]
     output: PathBuf,
     /// Length in seconds, instead of cycles.
@@ -52,11 +54,16 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_VOICE_COUNT,
           value_parser = voices::parse_voice_count)]
     voices: usize,
-    /// The engine: `jit` compiles the program to native code (falling back to
-    /// the interpreter, with a note, where it cannot yet); `interp` runs the
-    /// reference interpreter.
+    /// The engine: `jit` compiles the program to native code; `interp` runs
+    /// the reference interpreter, the oracle the JIT is tested against.
     #[arg(long, value_enum, default_value_t = EngineChoice::Jit)]
     engine: EngineChoice,
+    /// Where the outputs go. `mix`: all summed into one stereo master.
+    /// `split`: one multichannel file, output N on channels 2N-1 and 2N
+    /// (`out` and `o1` on 1-2, `o2` on 3-4, ...), each pair limited on its
+    /// own, for mixing elsewhere.
+    #[arg(long, value_enum, default_value_t = OutputMode::Mix)]
+    outputs: OutputMode,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -136,6 +143,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         rate: args.rate,
         format: args.format,
+        outputs: match args.outputs {
+            OutputMode::Mix => OutputRouting::Mix,
+            OutputMode::Split => OutputRouting::Split,
+        },
         ..RenderOptions::default()
     };
     let library = voices::open_library(args.samples.clone());
@@ -228,8 +239,12 @@ fn print_summary(path: &Path, options: &RenderOptions, summary: &RenderSummary, 
         WavFormat::Pcm24 => "24-bit",
         WavFormat::Float32 => "32-bit float",
     };
+    let channels = match summary.channels {
+        2 => "stereo".to_string(),
+        n => format!("{n} channels, a pair per output"),
+    };
     println!(
-        "wrote {}: {:.3} s ({} frames, {} Hz, {format} stereo)",
+        "wrote {}: {:.3} s ({} frames, {} Hz, {format} {channels})",
         path.display(),
         summary.seconds,
         summary.frames,

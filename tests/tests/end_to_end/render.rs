@@ -602,3 +602,61 @@ fn programs_with_delay_lines_run_as_native_code() {
         assert!(said.contains("jit"), "{file}: {said}");
     }
 }
+
+#[test]
+fn split_outputs_put_each_output_on_its_own_channel_pair() {
+    let outputs = [
+        ("o1", "sine 220 * 0.3"),
+        ("o2", "saw \"110 165\" # lpf 900 0.7 * 0.2"),
+        ("o4", "s \"bd*2 sn\""),
+    ];
+    let program: String = std::iter::once("tempo: 1\n".to_string())
+        .chain(
+            outputs
+                .iter()
+                .map(|(name, chain)| format!("{name}: {chain}\n")),
+        )
+        .collect();
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("program.ph"), &program).unwrap();
+    let args = [
+        "render",
+        "program.ph",
+        "-o",
+        "split.wav",
+        "--seconds",
+        "2",
+        "--format",
+        "32f",
+        "--outputs",
+        "split",
+    ];
+    let output = phonon(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("8 channels, a pair per output"),
+        "{}",
+        stdout(&output)
+    );
+    let mut reader = hound::WavReader::open(dir.path().join("split.wav")).unwrap();
+    assert_eq!(reader.spec().channels, 8, "o4 is the highest: 4 pairs");
+    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+    let channel = |c: usize| -> Vec<f32> { samples.iter().skip(c).step_by(8).copied().collect() };
+
+    // Each pair is exactly what the output renders alone, mixed.
+    for (name, chain) in outputs {
+        let pair = name[1..].parse::<usize>().unwrap() - 1;
+        let alone = render(
+            &format!("tempo: 1\n{name}: {chain}\n"),
+            &["--seconds", "2", "--format", "32f"],
+        );
+        assert!(
+            alone.left.iter().any(|x| x.abs() > 0.01),
+            "{name} is silent"
+        );
+        assert_eq!(channel(2 * pair), alone.left, "{name} left");
+        assert_eq!(channel(2 * pair + 1), alone.right, "{name} right");
+    }
+    // o3 does not exist: its pair is silent.
+    assert!(channel(4).iter().chain(&channel(5)).all(|&x| x == 0.0));
+}
