@@ -15,7 +15,7 @@
 //! states, into memory allocated beforehand.
 
 use crate::engine::Renderer;
-use crate::live::engine::LiveEngine;
+use crate::live::engine::{EngineKind, LiveEngine};
 use crate::live::player::LiveProgram;
 use crate::voices::ProgramVoices;
 use phonon_ir::graph::{Channel, Graph, NodeId, Op, OutputId, PatternId, StagedProgram};
@@ -168,6 +168,12 @@ impl LiveRenderer {
             plan,
         });
         next
+    }
+
+    /// The engine this program renders on (the interpreter where the JIT
+    /// refused it).
+    pub fn engine_kind(&self) -> EngineKind {
+        self.renderer.engine().kind()
     }
 
     pub fn program(&self) -> &StagedProgram {
@@ -416,7 +422,6 @@ impl LiveProgram for LiveRenderer {
 mod tests {
     use super::*;
     use crate::audio::BlockSource;
-    use crate::live::engine::EngineKind;
     use crate::live::player::{player, Handover, Player, PlayerConfig, Routing};
 
     fn compile(source: &str) -> StagedProgram {
