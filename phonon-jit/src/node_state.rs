@@ -72,12 +72,35 @@ impl NodeStateSlots {
             ) else {
                 continue;
             };
-            for element in 0..line.len {
-                let turned = (element + line.len - old + new) % line.len;
-                to[self.index(line.first + turned)] = from[source.index(line.first + element)];
-            }
+            // Element `e` goes to `(e + shift) % len`: two runs, the
+            // line's oldest part to the end of the new one, then the rest.
+            let shift = (new + line.len - old) % line.len;
+            let wrap = line.len - shift;
+            self.copy_run(to, line.first + shift, source, from, line.first, wrap);
+            self.copy_run(to, line.first, source, from, line.first + wrap, shift);
         }
         true
+    }
+
+    /// Copies `count` slots from `source`'s slot `there` on into this
+    /// node's slot `here` on, each in its own lane.
+    fn copy_run(
+        &self,
+        to: &mut [f32],
+        here: usize,
+        source: &NodeStateSlots,
+        from: &[f32],
+        there: usize,
+        count: usize,
+    ) {
+        if count == 0 {
+            return;
+        }
+        let targets = to[self.index(here)..].iter_mut().step_by(self.width);
+        let sources = from[source.index(there)..].iter().step_by(source.width);
+        for (target, &value) in targets.zip(sources).take(count) {
+            *target = value;
+        }
     }
 }
 
