@@ -692,4 +692,18 @@ mod tests {
             .map(|s| (s.moved.len(), s.copied.len()));
         assert_eq!(kept, Some((1, 0)), "the sine of ~tone, by its label");
     }
+
+    #[test]
+    fn a_switch_of_engine_fades_every_output_in_and_out() {
+        // The interpreter's state cannot cross into compiled code (after a
+        // program the JIT refused, say): nothing carries over, so even an
+        // unchanged output crossfades rather than restarting with a click.
+        let mut first = live_on(EngineKind::Interp, compile(SINE));
+        let mut next = following_on(EngineKind::Jit, &first.lineage(), SINE);
+        assert_eq!(next.swap_plan().unwrap().fades_in, vec![false]);
+        assert_eq!(next.engine_kind(), EngineKind::Jit);
+        first.render_outputs(256);
+        next.take_over(&mut first);
+        assert!(next.fades_in(0) && next.old_fades_out(0));
+    }
 }
