@@ -238,10 +238,8 @@ fn live_program(kind: EngineKind, source: &str, previous: Option<&Lineage>) -> L
     assert!(refused.is_none(), "the JIT compiles the test program");
     assert_eq!(engine.kind(), kind);
     match previous {
-        Some(previous) => {
-            LiveRenderer::following_on(previous, program, engine, voices, 48_000, 256)
-        }
-        None => LiveRenderer::with_engine(program, engine, voices, 48_000, 256),
+        Some(previous) => LiveRenderer::following(previous, program, engine, voices, 48_000, 256),
+        None => LiveRenderer::new(program, engine, voices, 48_000, 256),
     }
 }
 

@@ -388,9 +388,9 @@ fn prepare(
     }
     let program = Box::new(match previous {
         Some(previous) => {
-            LiveRenderer::following_on(previous, staged, engine, program_voices, rate, block)
+            LiveRenderer::following(previous, staged, engine, program_voices, rate, block)
         }
-        None => LiveRenderer::with_engine(staged, engine, program_voices, rate, block),
+        None => LiveRenderer::new(staged, engine, program_voices, rate, block),
     });
     Ok(Prepared {
         program,

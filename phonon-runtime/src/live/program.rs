@@ -68,24 +68,11 @@ pub struct SwapPlan {
 }
 
 impl LiveRenderer {
-    /// The first program, interpreted: starts from sample 0, on `threads`
-    /// threads (the render thread and `threads - 1` workers, used where the
-    /// scheduler measures a gain). `voices` must have been built for
-    /// `program` at `rate` (and preloaded: this is off the audio thread).
+    /// The first program, on `engine` (built for `program` at `rate`, with
+    /// blocks of up to `max_block`, on the control thread): starts from
+    /// sample 0. `voices` must have been built for `program` at `rate` (and
+    /// preloaded: this is off the audio thread).
     pub fn new(
-        program: StagedProgram,
-        voices: ProgramVoices,
-        rate: u32,
-        max_block: usize,
-        threads: usize,
-    ) -> LiveRenderer {
-        let engine = LiveEngine::interpreted(&program, rate, max_block, threads);
-        LiveRenderer::with_engine(program, engine, voices, rate, max_block)
-    }
-
-    /// The first program on `engine`, built for `program` at `rate` with
-    /// blocks of up to `max_block`; otherwise as [`LiveRenderer::new`].
-    pub fn with_engine(
         program: StagedProgram,
         engine: LiveEngine,
         voices: ProgramVoices,
@@ -107,25 +94,12 @@ impl LiveRenderer {
         }
     }
 
-    /// An interpreted program to follow `previous` (the one playing, or
-    /// about to be): its outputs and nodes are matched to `previous`'s now,
-    /// so the swap is cheap.
+    /// A program to follow `previous` (the one playing, or about to be),
+    /// otherwise as [`LiveRenderer::new`]: its outputs and nodes are matched
+    /// to `previous`'s now, so the swap is cheap. State crosses the swap
+    /// only between engines of one kind; after a switch of kind every
+    /// output fades.
     pub fn following(
-        previous: &Lineage,
-        program: StagedProgram,
-        voices: ProgramVoices,
-        rate: u32,
-        max_block: usize,
-        threads: usize,
-    ) -> LiveRenderer {
-        let engine = LiveEngine::interpreted(&program, rate, max_block, threads);
-        LiveRenderer::following_on(previous, program, engine, voices, rate, max_block)
-    }
-
-    /// [`LiveRenderer::following`] on `engine`, built for `program`. State
-    /// crosses the swap only between engines of one kind; after a switch
-    /// of kind every output fades.
-    pub fn following_on(
         previous: &Lineage,
         program: StagedProgram,
         engine: LiveEngine,
@@ -133,7 +107,7 @@ impl LiveRenderer {
         rate: u32,
         max_block: usize,
     ) -> LiveRenderer {
-        let mut next = LiveRenderer::with_engine(program, engine, voices, rate, max_block);
+        let mut next = LiveRenderer::new(program, engine, voices, rate, max_block);
         let old = &previous.graph;
         let new = &next.renderer.program().graph;
         let (plan, continued) = plan_swap(old, new);
@@ -439,7 +413,7 @@ mod tests {
         let voices = kit_voices(&program);
         let (engine, refused) = LiveEngine::build(kind, &program, 48_000, 256, 1);
         assert!(refused.is_none(), "the JIT compiles the test program");
-        LiveRenderer::with_engine(program, engine, voices, 48_000, 256)
+        LiveRenderer::new(program, engine, voices, 48_000, 256)
     }
 
     fn kit_voices(program: &StagedProgram) -> ProgramVoices {
@@ -456,7 +430,7 @@ mod tests {
         let voices = kit_voices(&program);
         let (engine, refused) = LiveEngine::build(kind, &program, 48_000, 256, 2);
         assert!(refused.is_none(), "the JIT compiles the test program");
-        Box::new(LiveRenderer::following_on(
+        Box::new(LiveRenderer::following(
             previous, program, engine, voices, 48_000, 256,
         ))
     }
