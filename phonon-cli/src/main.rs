@@ -47,9 +47,10 @@ enum Command {
     ///
     /// Example: phonon emit-ir examples/first.ph --stage dataflow
     EmitIr(commands::emit_ir::Args),
-    /// Play a program live: every save is heard within a block of compiling.
-    /// A broken save prints its errors and the last good program keeps
-    /// playing. `--device null` plays with no sound card (a software clock
+    /// Play a program live: every save is heard within a block of compiling
+    /// (to native code by default, `--engine interp` for the interpreter);
+    /// unchanged nodes keep their state across a save. A broken save prints
+    /// its errors and the last good program keeps playing. `--device null` plays with no sound card (a software clock
     /// paces the blocks); `--record take.wav` writes exactly what is played;
     /// `--seconds N` stops after N seconds, as Ctrl-C does.
     /// Example: phonon run song.ph --device null --record take.wav --seconds 30

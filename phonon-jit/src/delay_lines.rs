@@ -90,6 +90,48 @@ pub(crate) fn memory_slots(kind: NodeKind, rate: f32) -> usize {
     }
 }
 
+/// One circular line of a delay-line node, in the node's state slots: its
+/// write counter's slot, its first element's slot and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LineSlots {
+    pub counter: usize,
+    pub first: usize,
+    pub len: usize,
+}
+
+/// Every line of a `kind` node at `rate` (none for other kinds), in slot
+/// order, as the code below lays them out.
+pub(crate) fn line_slots(kind: NodeKind, rate: f32) -> impl Iterator<Item = LineSlots> {
+    let single = match kind {
+        NodeKind::Delay => Some(LineSlots {
+            counter: 0,
+            first: 1,
+            len: delay_length(rate),
+        }),
+        NodeKind::Chorus => Some(LineSlots {
+            counter: 1,
+            first: 2,
+            len: chorus_length(rate),
+        }),
+        _ => None,
+    };
+    let reverb = (kind == NodeKind::Reverb).then(|| {
+        reverb_lengths(rate).enumerate().scan(
+            REVERB_COUNTERS + REVERB_STORES,
+            |first, (counter, len)| {
+                let line = LineSlots {
+                    counter,
+                    first: *first,
+                    len,
+                };
+                *first += len;
+                Some(line)
+            },
+        )
+    });
+    single.into_iter().chain(reverb.into_iter().flatten())
+}
+
 /// A circular buffer in the state memory: the byte offset of element 0
 /// (lane 0) and its length in elements.
 #[derive(Clone, Copy)]

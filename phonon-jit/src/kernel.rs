@@ -10,6 +10,7 @@ use crate::call::{Layout, NativeCode, CTX_CLOCK_OFFSET, CTX_FRAMES_OFFSET};
 use crate::emit::{buffer_flags, ConstantPool, Emit};
 use crate::interleave::{move_chunk, Direction, Transfer};
 use crate::lanes::{LaneForm, Operand, Role};
+use crate::node_state::NodeStateSlots;
 use crate::nodes::{self, NodeState, SampleClock};
 use crate::JitError;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -24,7 +25,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Module};
-use phonon_ir::dsp::CONTROL_PERIOD;
+use phonon_ir::dsp::{NodeKind, CONTROL_PERIOD};
 use phonon_ir::graph::{NodeId, Op};
 use phonon_ir::interpret::noise_seed;
 use std::ops::Range;
@@ -150,6 +151,11 @@ impl JitModule {
             slot_base += plan.initial.len() / width;
             plans.push(plan);
         }
+        let node_states = groups
+            .iter()
+            .zip(&plans)
+            .flat_map(|(lanes, plan)| plan.node_states(lanes, width, options.rate))
+            .collect();
         let mut initial: Vec<f32> = plans
             .iter()
             .flat_map(|p| p.initial.iter().copied())
@@ -204,6 +210,7 @@ impl JitModule {
         Ok(CompiledKernel {
             code,
             groups: groups.to_vec(),
+            node_states,
             width,
             initial_state: initial,
             clif,
@@ -243,6 +250,8 @@ fn check_group(lanes: &[LaneForm], width: usize) -> Result<(), JitError> {
 pub struct CompiledKernel {
     code: NativeCode,
     groups: Vec<Vec<LaneForm>>,
+    /// Every node with state, and where it lies in the function's state.
+    node_states: Vec<(NodeId, NodeStateSlots)>,
     width: usize,
     initial_state: Vec<f32>,
     clif: String,
@@ -255,6 +264,12 @@ impl CompiledKernel {
     /// lane.
     pub fn groups(&self) -> &[Vec<LaneForm>] {
         &self.groups
+    }
+
+    /// Every node of the function that has state, and where that state
+    /// lies in the function's state memory.
+    pub fn node_states(&self) -> &[(NodeId, NodeStateSlots)] {
+        &self.node_states
     }
 
     /// 1 for scalar code, [`PACK_WIDTH`] for `f32x4` code.
@@ -368,6 +383,49 @@ struct FunctionPlan<'p> {
 }
 
 impl StatePlan {
+    /// The state of every real lane's nodes (not the padding lanes of a
+    /// packed function with fewer than `width` kernels).
+    fn node_states(
+        &self,
+        lanes: &[LaneForm],
+        width: usize,
+        rate: f32,
+    ) -> Vec<(NodeId, NodeStateSlots)> {
+        lanes
+            .iter()
+            .enumerate()
+            .flat_map(|(lane, form)| {
+                form.nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(position, _)| self.count[position] > 0)
+                    .map(move |(position, &node)| {
+                        let lines = match &form.roles[position] {
+                            Role::Compute {
+                                op:
+                                    Op::Dsp(
+                                        kind @ (NodeKind::Delay
+                                        | NodeKind::Reverb
+                                        | NodeKind::Chorus),
+                                    ),
+                                ..
+                            } => Some(*kind),
+                            _ => None,
+                        };
+                        let slots = NodeStateSlots {
+                            first: self.base[position],
+                            count: self.count[position],
+                            width,
+                            lane,
+                            lines,
+                            rate,
+                        };
+                        (node, slots)
+                    })
+            })
+            .collect()
+    }
+
     /// The plan of one lane group whose slots start at `slot_base`.
     fn new(
         lanes: &[LaneForm],

@@ -17,6 +17,7 @@ mod emit_dynamics;
 mod interleave;
 pub mod kernel;
 pub mod lanes;
+pub mod node_state;
 pub mod nodes;
 pub mod pack_lanes;
 pub mod program;
@@ -24,6 +25,7 @@ pub mod program;
 pub use call::{BlockCtx, CallError, HostAccess, Layout, StageError, StageRunner, StageTicket};
 pub use kernel::{CompiledKernel, JitModule, KernelOptions, PACK_WIDTH};
 pub use lanes::LaneForm;
+pub use node_state::NodeStateSlots;
 pub use pack_lanes::{fuse_groups, pack_lanes, packing_summary, LaneGroup};
 pub use program::{clif_text, JitProgram, ProgramHost, StagedFunctions};
 

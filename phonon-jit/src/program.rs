@@ -7,6 +7,7 @@
 use crate::call::{HostAccess, StageRunner, StageTicket, StagedFunction};
 use crate::kernel::{CompiledKernel, JitModule, KernelOptions};
 use crate::lanes::LaneForm;
+use crate::node_state::NodeStateSlots;
 use crate::pack_lanes::{fuse_groups, pack_lanes, packing_summary, LaneGroup, GROUPS_PER_FUNCTION};
 use crate::JitError;
 use phonon_ir::graph::{NodeId, StagedProgram};
@@ -188,6 +189,14 @@ impl JitProgram {
         let mut stages: Vec<Range<usize>> = Vec::new();
         let mut initial_states = Vec::with_capacity(self.functions.len());
         let mut functions = Vec::with_capacity(self.functions.len());
+        let mut node_states = vec![None; self.buffer_of.len()];
+        for (index, function) in self.functions.iter().enumerate() {
+            for &(node, slots) in function.kernel.node_states() {
+                if let Some(entry) = node_states.get_mut(node.index()) {
+                    *entry = Some((index, slots));
+                }
+            }
+        }
         for (index, (function, groups)) in self.functions.into_iter().zip(&self.groups).enumerate()
         {
             let stage = groups.first().map_or(0, |group| group.stage.index());
@@ -219,6 +228,7 @@ impl JitProgram {
             groups: self.groups,
             summary: self.summary,
             buffer_of: self.buffer_of,
+            node_states,
             external: self.external,
             compile_time,
         })
@@ -238,6 +248,8 @@ pub struct StagedFunctions {
     groups: Vec<Vec<LaneGroup>>,
     summary: String,
     buffer_of: Vec<Option<usize>>,
+    /// Per node with state: its function and where its state lies there.
+    node_states: Vec<Option<(usize, NodeStateSlots)>>,
     external: Vec<NodeId>,
     compile_time: Duration,
 }
@@ -255,6 +267,12 @@ impl StagedFunctions {
 
     pub fn external_inputs(&self) -> &[NodeId] {
         &self.external
+    }
+
+    /// Where node `node`'s state lies: its function and slots; `None` for
+    /// a node without state.
+    pub fn node_state(&self, node: NodeId) -> Option<(usize, NodeStateSlots)> {
+        *self.node_states.get(node.index())?
     }
 
     pub fn packing_summary(&self) -> &str {
@@ -303,6 +321,31 @@ impl ProgramHost<'_> {
     pub fn buffer_mut(&mut self, node: NodeId) -> Option<&mut [f32]> {
         let start = (*self.program.buffer_of.get(node.index())?)?;
         self.access.buffer_mut(start)
+    }
+
+    /// Hot swap: copies the running state of node `there` of `old` (another
+    /// program, held by its host too) into node `here` of this one, leaving
+    /// `old`'s as it is. Returns `false`, changing nothing, when either node
+    /// has no state or their layouts differ (the node then starts fresh).
+    /// Allocates nothing.
+    pub fn copy_node_state(
+        &mut self,
+        here: NodeId,
+        old: &mut ProgramHost<'_>,
+        there: NodeId,
+    ) -> bool {
+        let (Some((function, slots)), Some((old_function, old_slots))) =
+            (self.program.node_state(here), old.program.node_state(there))
+        else {
+            return false;
+        };
+        match (
+            self.access.state_mut(function),
+            old.access.state_mut(old_function),
+        ) {
+            (Some(to), Some(from)) => slots.copy_from(to, &old_slots, from),
+            _ => false,
+        }
     }
 
     /// Back to the state after `compile`: every state initial, every buffer

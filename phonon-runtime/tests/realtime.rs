@@ -4,7 +4,8 @@
 //! crossfades, returning old programs), the recording tap, the render-ahead
 //! queue's audio end, and every block of the null device's paced thread.
 //! The stand-in programs play two outputs, one changing at each swap, so
-//! the player's per-output crossfades and fades in and out run too.
+//! the player's per-output crossfades and fades in and out run too. A real
+//! program's swap (state copied node by node) is checked on both engines.
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use phonon_runtime::audio::ahead::render_ahead;
@@ -12,6 +13,7 @@ use phonon_runtime::audio::null::{NullConfig, NullDevice};
 use phonon_runtime::audio::record::record;
 use phonon_runtime::audio::stats::AudioStats;
 use phonon_runtime::audio::BlockSource;
+use phonon_runtime::live::engine::{EngineKind, LiveEngine};
 use phonon_runtime::live::player::{player, LiveProgram, PlayerConfig, Routing};
 use phonon_runtime::live::program::{Lineage, LiveRenderer};
 use phonon_runtime::samples::SampleLibrary;
@@ -224,28 +226,30 @@ fn the_audio_end_of_the_render_ahead_queue_does_not_allocate() {
     assert_eq!(stats.snapshot().underruns, 0);
 }
 
-/// A compiled program of `source` at 48 kHz, following `previous` if given.
-fn live_program(source: &str, previous: Option<&Lineage>) -> LiveRenderer {
+/// `source` at 48 kHz on `kind`'s engine, following `previous` if given.
+fn live_program(kind: EngineKind, source: &str, previous: Option<&Lineage>) -> LiveRenderer {
     let parsed = phonon_syntax::parse(source);
     let program = phonon_ir::compile(&parsed.program)
         .staged
         .expect("the test program compiles");
     let library = Arc::new(SampleLibrary::default_kit());
     let voices = ProgramVoices::new(&program.graph, library, 48_000, 16);
+    let (engine, refused) = LiveEngine::build(kind, &program, 48_000, 256, 2);
+    assert!(refused.is_none(), "the JIT compiles the test program");
+    assert_eq!(engine.kind(), kind);
     match previous {
-        Some(previous) => LiveRenderer::following(previous, program, voices, 48_000, 256, 2),
-        None => LiveRenderer::new(program, voices, 48_000, 256, 2),
+        Some(previous) => LiveRenderer::following(previous, program, engine, voices, 48_000, 256),
+        None => LiveRenderer::new(program, engine, voices, 48_000, 256),
     }
 }
 
-#[test]
-fn a_swap_that_copies_delay_lines_and_reverb_tails_does_not_allocate() {
-    // o1 changes (its nodes' state is copied: the old o1 fades out on its
-    // own), o2 does not (its state moves).
+/// o1 changes (its nodes' state is copied: the old o1 fades out on its
+/// own), o2 does not (its state moves, or on compiled code is copied too).
+fn swap_copying_delay_lines_and_reverb_tails(kind: EngineKind) {
     const BEFORE: &str = "o1: saw 55 # lpf 800 0.7 # delay 0.3 0.5 # reverb 0.8 0.5 0.4\no2: sine 220 # chorus 0.5 0.5 * 0.2\n";
     const AFTER: &str = "o1: saw 55 # lpf 1200 0.7 # delay 0.3 0.5 # reverb 0.8 0.5 0.4\no2: sine 220 # chorus 0.5 0.5 * 0.2\n";
-    let mut old = live_program(BEFORE, None);
-    let mut next = live_program(AFTER, Some(&old.lineage()));
+    let mut old = live_program(kind, BEFORE, None);
+    let mut next = live_program(kind, AFTER, Some(&old.lineage()));
     assert_eq!(
         next.swap_plan().map(|p| p.fades_in.clone()),
         Some(vec![true, false])
@@ -260,4 +264,14 @@ fn a_swap_that_copies_delay_lines_and_reverb_tails_does_not_allocate() {
         next.fades_in(0) && !next.fades_in(1),
         "the plan was followed"
     );
+}
+
+#[test]
+fn an_interpreted_swap_that_copies_delay_lines_and_reverb_tails_does_not_allocate() {
+    swap_copying_delay_lines_and_reverb_tails(EngineKind::Interp);
+}
+
+#[test]
+fn a_compiled_swap_that_copies_delay_lines_and_reverb_tails_does_not_allocate() {
+    swap_copying_delay_lines_and_reverb_tails(EngineKind::Jit);
 }

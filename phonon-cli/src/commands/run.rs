@@ -9,8 +9,13 @@
 //! untouched, a changed one crossfades (about 20 ms), a removed one (or
 //! every one, on `hush`) fades out and a new one fades in. A tempo change
 //! counts from the cycle position at the swap, so the position never jumps.
+//!
+//! Programs run as native code (`--engine jit`, compiled here on the
+//! control thread) or on the interpreter; a program the JIT cannot compile
+//! plays interpreted, with a note.
 
 use crate::diagnostics;
+use crate::engine::EngineChoice;
 use crate::voices;
 use anyhow::{anyhow, bail, Context};
 use phonon_ir::graph::StagedProgram;
@@ -22,6 +27,7 @@ use phonon_runtime::audio::record::{record, Recorder};
 use phonon_runtime::audio::stats::{AudioStats, StatsSnapshot};
 use phonon_runtime::audio::{BlockSource, DEFAULT_BLOCK_FRAMES, DEFAULT_SAMPLE_RATE};
 use phonon_runtime::clock::SampleClock;
+use phonon_runtime::live::engine::{EngineKind, LiveEngine};
 use phonon_runtime::live::player::{player, Handover, PlayerConfig, PlayerControl, Routing};
 use phonon_runtime::live::program::{Lineage, LiveRenderer, SwapPlan};
 use phonon_runtime::live::watch::{FileChange, FileWatcher, DEFAULT_DEBOUNCE};
@@ -81,10 +87,15 @@ pub struct Args {
     voices: usize,
     /// Threads that render the program: the render thread plus N-1
     /// workers, which the scheduler uses for the stages it measures to run
-    /// faster split (each reload measures again). Interpreted kernels.
+    /// faster split (each reload measures again).
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: u16,
+    /// The engine: `jit` compiles each program (and each reload) to native
+    /// code; `interp` runs the reference interpreter. State carries across
+    /// a reload on either.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Jit)]
+    engine: EngineChoice,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,6 +144,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         library: voices::open_library(args.samples.clone()),
         count: args.voices,
         threads: usize::from(args.threads),
+        engine: match args.engine {
+            EngineChoice::Jit => EngineKind::Jit,
+            EngineChoice::Interp => EngineKind::Interp,
+        },
     };
 
     let first = match prepare(&name, &source, None, &voices, rate, block) {
@@ -165,6 +180,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut clock = CycleClock::new(first.tempo_cps, rate);
     let lineage = first.program.lineage();
+    let engine_name = match first.program.engine_kind() {
+        EngineKind::Jit => "compiled",
+        EngineKind::Interp => "interpreted",
+    };
     let (player, control) = player(
         first.program,
         PlayerConfig::new(rate, block).with_routing(routing),
@@ -208,7 +227,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Routing::Split { pairs } => format!("outputs split over {} channels", 2 * pairs),
     };
     eprintln!(
-        "playing {name} on {device_name} ({rate} Hz, {block}-frame blocks, {layout}); save the file to reload, Ctrl-C to stop"
+        "playing {name} on {device_name} ({rate} Hz, {block}-frame blocks, {layout}, {engine_name}); save the file to reload, Ctrl-C to stop"
     );
 
     let mut live = Live {
@@ -322,11 +341,12 @@ struct Prepared {
 }
 
 /// Where every program's voices find their samples, how many each event
-/// pattern gets, and how many threads render a program.
+/// pattern gets, and how many threads render a program on which engine.
 struct Voices {
     library: Arc<SampleLibrary>,
     count: usize,
     threads: usize,
+    engine: EngineKind,
 }
 
 /// How many channel pairs `--outputs split` needs for `program`: output N
@@ -362,16 +382,15 @@ fn prepare(
     };
     let tempo_cps = staged.graph.tempo_cps;
     let program_voices = voices::build(&staged.graph, &voices.library, rate, voices.count);
+    let (engine, refused) = LiveEngine::build(voices.engine, &staged, rate, block, voices.threads);
+    if let Some(error) = refused {
+        eprintln!("note: {name} plays on the interpreter: {error}");
+    }
     let program = Box::new(match previous {
-        Some(previous) => LiveRenderer::following(
-            previous,
-            staged,
-            program_voices,
-            rate,
-            block,
-            voices.threads,
-        ),
-        None => LiveRenderer::new(staged, program_voices, rate, block, voices.threads),
+        Some(previous) => {
+            LiveRenderer::following(previous, staged, engine, program_voices, rate, block)
+        }
+        None => LiveRenderer::new(staged, engine, program_voices, rate, block),
     });
     Ok(Prepared {
         program,

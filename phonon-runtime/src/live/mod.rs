@@ -4,6 +4,7 @@
 //! elsewhere); [`watch`] notices when the file is saved. Parsing, checking
 //! and compiling happen on the caller's thread, never on the audio thread.
 
+pub mod engine;
 pub mod player;
 pub mod program;
 pub mod watch;

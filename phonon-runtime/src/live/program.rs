@@ -1,6 +1,7 @@
-//! A compiled program ready for the hot swap: a [`Renderer`] on the stage
-//! [`Scheduler`] (interpreted kernels on persistent worker threads) plus
-//! what it needs to continue the program it replaces. Matching the
+//! A compiled program ready for the hot swap: a [`Renderer`] on a
+//! [`LiveEngine`] (compiled or interpreted kernels on the stage scheduler's
+//! persistent worker threads) plus what it needs to continue the program it
+//! replaces. Matching the
 //! old graph to the new one happens here, off the audio thread, output by
 //! output: an output whose signal graph is unchanged (same operations,
 //! constants, control patterns and node labels; an event pattern's text may
@@ -14,8 +15,8 @@
 //! states, into memory allocated beforehand.
 
 use crate::engine::Renderer;
+use crate::live::engine::{EngineKind, LiveEngine};
 use crate::live::player::LiveProgram;
-use crate::schedule::Scheduler;
 use crate::voices::ProgramVoices;
 use phonon_ir::graph::{Channel, Graph, NodeId, Op, OutputId, PatternId, StagedProgram};
 use std::collections::hash_map::DefaultHasher;
@@ -27,7 +28,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A program that can take over from the one before it.
 pub struct LiveRenderer {
-    renderer: Renderer<Scheduler, ProgramVoices>,
+    renderer: Renderer<LiveEngine, ProgramVoices>,
     id: u64,
     /// Per output: the channel pair it plays on with `--outputs split`.
     channel_pairs: Vec<usize>,
@@ -67,16 +68,16 @@ pub struct SwapPlan {
 }
 
 impl LiveRenderer {
-    /// The first program: starts from sample 0, on `threads` threads (the
-    /// render thread and `threads - 1` workers, used where the scheduler
-    /// measures a gain). `voices` must have been built for `program` at
-    /// `rate` (and preloaded: this is off the audio thread).
+    /// The first program, on `engine` (built for `program` at `rate`, with
+    /// blocks of up to `max_block`, on the control thread): starts from
+    /// sample 0. `voices` must have been built for `program` at `rate` (and
+    /// preloaded: this is off the audio thread).
     pub fn new(
         program: StagedProgram,
+        engine: LiveEngine,
         voices: ProgramVoices,
         rate: u32,
         max_block: usize,
-        threads: usize,
     ) -> LiveRenderer {
         let channel_pairs = program
             .graph
@@ -84,7 +85,6 @@ impl LiveRenderer {
             .iter()
             .map(|o| o.number.map_or(0, |n| n.saturating_sub(1) as usize))
             .collect();
-        let engine = Scheduler::new(&program, rate, max_block, threads.max(1));
         LiveRenderer {
             renderer: Renderer::new(program, engine, voices, rate, max_block),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -94,18 +94,20 @@ impl LiveRenderer {
         }
     }
 
-    /// A program to follow `previous` (the one playing, or about to be):
-    /// its outputs and nodes are matched to `previous`'s now, so the swap
-    /// is cheap.
+    /// A program to follow `previous` (the one playing, or about to be),
+    /// otherwise as [`LiveRenderer::new`]: its outputs and nodes are matched
+    /// to `previous`'s now, so the swap is cheap. State crosses the swap
+    /// only between engines of one kind; after a switch of kind every
+    /// output fades.
     pub fn following(
         previous: &Lineage,
         program: StagedProgram,
+        engine: LiveEngine,
         voices: ProgramVoices,
         rate: u32,
         max_block: usize,
-        threads: usize,
     ) -> LiveRenderer {
-        let mut next = LiveRenderer::new(program, voices, rate, max_block, threads);
+        let mut next = LiveRenderer::new(program, engine, voices, rate, max_block);
         let old = &previous.graph;
         let new = &next.renderer.program().graph;
         let (plan, continued) = plan_swap(old, new);
@@ -140,6 +142,12 @@ impl LiveRenderer {
             plan,
         });
         next
+    }
+
+    /// The engine this program renders on (the interpreter where the JIT
+    /// refused it).
+    pub fn engine_kind(&self) -> EngineKind {
+        self.renderer.engine().kind()
     }
 
     pub fn program(&self) -> &StagedProgram {
@@ -346,19 +354,22 @@ impl LiveProgram for LiveRenderer {
 
     fn take_over(&mut self, old: &mut LiveRenderer) {
         match &self.predecessor {
-            Some(succession) if succession.id == old.id => {
+            Some(succession)
+                if succession.id == old.id
+                    && self.renderer.engine().kind() == old.renderer.engine().kind() =>
+            {
                 let (moved, copied) = (&succession.moved, &succession.copied);
                 self.renderer.take_over(&mut old.renderer, |new, old| {
-                    new.copy_state(old, copied);
-                    new.adopt_state(old, moved);
+                    new.carry_state(old, moved, copied);
                 });
                 self.renderer
                     .voices_mut()
                     .take_voices_from(old.renderer.voices_mut(), &succession.voice_pairs);
                 self.matched = true;
             }
-            // Matched against another program (one that never played):
-            // continue the clock, start every node fresh, and fade.
+            // Matched against another program (one that never played), or
+            // on another kind of engine: continue the clock, start every
+            // node fresh, and fade.
             _ => {
                 self.renderer.take_over(&mut old.renderer, |_, _| {});
                 self.matched = false;
@@ -395,8 +406,14 @@ mod tests {
     }
 
     fn live(program: StagedProgram) -> LiveRenderer {
+        live_on(EngineKind::Interp, program)
+    }
+
+    fn live_on(kind: EngineKind, program: StagedProgram) -> LiveRenderer {
         let voices = kit_voices(&program);
-        LiveRenderer::new(program, voices, 48_000, 256, 1)
+        let (engine, refused) = LiveEngine::build(kind, &program, 48_000, 256, 1);
+        assert!(refused.is_none(), "the JIT compiles the test program");
+        LiveRenderer::new(program, engine, voices, 48_000, 256)
     }
 
     fn kit_voices(program: &StagedProgram) -> ProgramVoices {
@@ -405,11 +422,35 @@ mod tests {
     }
 
     fn following(previous: &Lineage, source: &str) -> Box<LiveRenderer> {
+        following_on(EngineKind::Interp, previous, source)
+    }
+
+    fn following_on(kind: EngineKind, previous: &Lineage, source: &str) -> Box<LiveRenderer> {
         let program = compile(source);
         let voices = kit_voices(&program);
+        let (engine, refused) = LiveEngine::build(kind, &program, 48_000, 256, 2);
+        assert!(refused.is_none(), "the JIT compiles the test program");
         Box::new(LiveRenderer::following(
-            previous, program, voices, 48_000, 256, 2,
+            previous, program, engine, voices, 48_000, 256,
         ))
+    }
+
+    /// Runs the test body `$name(kind)` on each engine, as `$name::jit`
+    /// and `$name::interp`.
+    macro_rules! on_both_engines {
+        ($name:ident) => {
+            mod $name {
+                #[test]
+                fn jit() {
+                    super::$name(super::EngineKind::Jit);
+                }
+
+                #[test]
+                fn interp() {
+                    super::$name(super::EngineKind::Interp);
+                }
+            }
+        };
     }
 
     fn split(pairs: usize) -> PlayerConfig {
@@ -424,22 +465,28 @@ mod tests {
         block.chunks(channels).map(|f| f[channel]).collect()
     }
 
-    fn alone(source: &str, config: PlayerConfig, frames: usize, channel: usize) -> Vec<f32> {
-        let (mut player, _control) = player(Box::new(live(compile(source))), config);
+    fn alone(
+        kind: EngineKind,
+        source: &str,
+        config: PlayerConfig,
+        frames: usize,
+        channel: usize,
+    ) -> Vec<f32> {
+        let (mut player, _control) = player(Box::new(live_on(kind, compile(source))), config);
         play(&mut player, frames, channel)
     }
 
     const SINE: &str = "~tone: sine 220 * 0.3\no1: ~tone\n";
 
-    #[test]
-    fn an_edit_that_keeps_a_bus_keeps_its_oscillator_running() {
+    fn an_edit_that_keeps_a_bus_keeps_its_oscillator_running(kind: EngineKind) {
         let config = PlayerConfig::new(48_000, 256);
-        let expected = alone(SINE, config, 1024, 0);
-        let first = live(compile(SINE));
+        let expected = alone(kind, SINE, config, 1024, 0);
+        let first = live_on(kind, compile(SINE));
         let lineage = first.lineage();
         let (mut player, mut control) = player(Box::new(first), config);
         let mut heard = play(&mut player, 512, 0);
-        control.send(following(
+        control.send(following_on(
+            kind,
             &lineage,
             "-- a comment\n~tone: sine 220 * 0.3\no1: ~tone\n",
         ));
@@ -449,29 +496,31 @@ mod tests {
         assert_eq!((event.frame, event.handover), (512, Handover::Seamless));
     }
 
-    #[test]
-    fn voices_playing_at_a_swap_ring_on_in_the_new_program() {
+    on_both_engines!(an_edit_that_keeps_a_bus_keeps_its_oscillator_running);
+
+    fn voices_playing_at_a_swap_ring_on_in_the_new_program(kind: EngineKind) {
         const DRUM: &str = "o1: s \"bd\"\n";
         let config = PlayerConfig::new(48_000, 256);
-        let expected = alone(DRUM, config, 4096, 0);
+        let expected = alone(kind, DRUM, config, 4096, 0);
         assert!(expected[1024..].iter().any(|&x| x != 0.0), "the kick rings");
-        let first = live(compile(DRUM));
+        let first = live_on(kind, compile(DRUM));
         let lineage = first.lineage();
         let (mut player, mut control) = player(Box::new(first), config);
         let mut heard = play(&mut player, 1024, 0);
-        control.send(following(&lineage, "-- edited\no1: s \"bd\"\n"));
+        control.send(following_on(kind, &lineage, "-- edited\no1: s \"bd\"\n"));
         heard.extend(play(&mut player, 3072, 0));
         assert_eq!(heard, expected);
     }
 
-    #[test]
-    fn editing_one_output_leaves_the_other_untouched() {
+    on_both_engines!(voices_playing_at_a_swap_ring_on_in_the_new_program);
+
+    fn editing_one_output_leaves_the_other_untouched(kind: EngineKind) {
         const BOTH: &str = "o1: sine 220 * 0.3\no2: saw 110 * 0.1\n";
         const EDITED: &str = "o1: sine 220 * 0.3\no2: saw 110 # lpf 800 * 0.1\n";
-        let expected = alone(BOTH, split(2), 4096, 0);
-        let first = live(compile(BOTH));
+        let expected = alone(kind, BOTH, split(2), 4096, 0);
+        let first = live_on(kind, compile(BOTH));
         let lineage = first.lineage();
-        let next = following(&lineage, EDITED);
+        let next = following_on(kind, &lineage, EDITED);
         let plan = next.swap_plan().expect("follows").clone();
         assert_eq!(plan.fades_in, vec![false, true]);
         assert_eq!(plan.old_fades_out, vec![false, true]);
@@ -487,11 +536,12 @@ mod tests {
         );
     }
 
+    on_both_engines!(editing_one_output_leaves_the_other_untouched);
+
     /// Frames of the 20 ms crossfade at 48 kHz, and a margin past it.
     const AFTER_FADE: usize = 960 + 64;
 
-    #[test]
-    fn an_edited_chain_keeps_the_state_of_every_node_it_did_not_change() {
+    fn an_edited_chain_keeps_the_state_of_every_node_it_did_not_change(kind: EngineKind) {
         // Halving the final gain changes the output, so it crossfades; the
         // saw, filter and reverb keep their labels and carry their state
         // into the new version, which then plays exactly half of the
@@ -499,10 +549,10 @@ mod tests {
         const LOUD: &str = "o1: saw 55 # lpf 800 0.7 # reverb 0.8 0.5 0.4 * 0.25\n";
         const HALF: &str = "o1: saw 55 # lpf 800 0.7 # reverb 0.8 0.5 0.4 * 0.125\n";
         let config = PlayerConfig::new(48_000, 256);
-        let expected = alone(LOUD, config, 8192, 0);
-        let first = live(compile(LOUD));
+        let expected = alone(kind, LOUD, config, 8192, 0);
+        let first = live_on(kind, compile(LOUD));
         let lineage = first.lineage();
-        let next = following(&lineage, HALF);
+        let next = following_on(kind, &lineage, HALF);
         assert_eq!(next.swap_plan().unwrap().changed, vec!["o1".to_string()]);
         let (mut player, mut control) = player(Box::new(first), config);
         let mut heard = play(&mut player, 2048, 0);
@@ -519,16 +569,17 @@ mod tests {
         assert_eq!(heard[2048 + AFTER_FADE..], halved[..]);
     }
 
-    #[test]
-    fn a_reverb_tail_rings_on_when_an_edit_silences_its_source() {
+    on_both_engines!(an_edited_chain_keeps_the_state_of_every_node_it_did_not_change);
+
+    fn a_reverb_tail_rings_on_when_an_edit_silences_its_source(kind: EngineKind) {
         // `* 0` folds the saw away, but the filter and reverb keep their
         // labels: a fresh reverb of silence would be silent.
         const PLAYING: &str = "o1: saw 55 * 0.5 # lpf 800 0.7 # reverb 0.8 0.5 0.4\n";
         const SILENCED: &str = "o1: saw 55 * 0 # lpf 1200 0.7 # reverb 0.8 0.5 0.4\n";
         let config = PlayerConfig::new(48_000, 256);
-        let first = live(compile(PLAYING));
+        let first = live_on(kind, compile(PLAYING));
         let lineage = first.lineage();
-        let next = following(&lineage, SILENCED);
+        let next = following_on(kind, &lineage, SILENCED);
         let copied = next.predecessor.as_ref().map(|s| s.copied.len());
         assert_eq!(copied, Some(2), "the filter and the reverb");
         let (mut player, mut control) = player(Box::new(first), config);
@@ -538,6 +589,54 @@ mod tests {
         let tail = &heard[AFTER_FADE..];
         let rms = (tail.iter().map(|x| x * x).sum::<f32>() / tail.len() as f32).sqrt();
         assert!(rms > 0.01, "the tail rings on: rms {rms}");
+    }
+
+    on_both_engines!(a_reverb_tail_rings_on_when_an_edit_silences_its_source);
+
+    #[test]
+    fn packed_reverbs_carry_their_tails_across_a_swap() {
+        // Two chains of one shape share an f32x4 function, and with it the
+        // reverb lines' write counters: the lines are copied turned to the
+        // new function's counters.
+        const BOTH: &str =
+            "o1: saw 55 # reverb 0.8 0.5 0.4 * 0.25\no2: saw 82.5 # reverb 0.8 0.5 0.4 * 0.25\n";
+        const EDITED: &str =
+            "o1: saw 55 # reverb 0.8 0.5 0.4 * 0.25\no2: saw 82.5 # reverb 0.8 0.5 0.4 * 0.125\n";
+        let first = live_on(EngineKind::Jit, compile(BOTH));
+        let LiveEngine::Compiled(scheduler) = first.renderer.engine() else {
+            panic!("compiled");
+        };
+        assert!(
+            scheduler.work().packing_summary().contains("f32x4"),
+            "packed: {}",
+            scheduler.work().packing_summary()
+        );
+        let frames = 2048 + 4096;
+        let (mut reference, _control) =
+            player(Box::new(live_on(EngineKind::Jit, compile(BOTH))), split(2));
+        let channels = reference.channels();
+        let mut expected = vec![0.0; frames * channels];
+        reference.render_block(&mut expected);
+        let next = following_on(EngineKind::Jit, &first.lineage(), EDITED);
+        let (mut player, mut control) = player(Box::new(first), split(2));
+        let mut heard = vec![0.0; frames * channels];
+        player.render_block(&mut heard[..2048 * channels]);
+        control.send(next);
+        player.render_block(&mut heard[2048 * channels..]);
+        let channel = |block: &[f32], c: usize, from: usize| -> Vec<f32> {
+            block.chunks(channels).skip(from).map(|f| f[c]).collect()
+        };
+        assert_eq!(
+            channel(&heard, 0, 0),
+            channel(&expected, 0, 0),
+            "o1 continued"
+        );
+        let halved: Vec<f32> = channel(&expected, 2, 2048 + AFTER_FADE)
+            .iter()
+            .map(|x| x * 0.5)
+            .collect();
+        assert!(halved.iter().any(|&x| x.abs() > 0.01));
+        assert_eq!(channel(&heard, 2, 2048 + AFTER_FADE), halved, "o2 halved");
     }
 
     #[test]
@@ -566,5 +665,19 @@ mod tests {
             .as_ref()
             .map(|s| (s.moved.len(), s.copied.len()));
         assert_eq!(kept, Some((1, 0)), "the sine of ~tone, by its label");
+    }
+
+    #[test]
+    fn a_switch_of_engine_fades_every_output_in_and_out() {
+        // The interpreter's state cannot cross into compiled code (after a
+        // program the JIT refused, say): nothing carries over, so even an
+        // unchanged output crossfades rather than restarting with a click.
+        let mut first = live_on(EngineKind::Interp, compile(SINE));
+        let mut next = following_on(EngineKind::Jit, &first.lineage(), SINE);
+        assert_eq!(next.swap_plan().unwrap().fades_in, vec![false]);
+        assert_eq!(next.engine_kind(), EngineKind::Jit);
+        first.render_outputs(256);
+        next.take_over(&mut first);
+        assert!(next.fades_in(0) && next.old_fades_out(0));
     }
 }

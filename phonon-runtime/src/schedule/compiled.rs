@@ -83,6 +83,20 @@ impl Compiled {
         Ok((work, stages, unit_kernels))
     }
 
+    /// Hot swap while `old` may play on: continues `old`'s sample clock
+    /// (so control-rate work falls where it did) and copies the state of
+    /// each pair's node; see [`super::Scheduler::copy_state`].
+    pub(super) fn copy_state(&self, old: &Compiled, pairs: &[(NodeId, NodeId)]) {
+        self.clock
+            .store(old.clock.load(Ordering::Relaxed), Ordering::Relaxed);
+        let (Some(mut host), Some(mut old_host)) = (self.program.host(), old.program.host()) else {
+            return;
+        };
+        for &(here, there) in pairs {
+            host.copy_node_state(here, &mut old_host, there);
+        }
+    }
+
     /// Which kernels were packed into which functions.
     pub fn packing_summary(&self) -> &str {
         self.program.packing_summary()

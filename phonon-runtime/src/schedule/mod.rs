@@ -227,6 +227,15 @@ impl Scheduler<Compiled> {
         let (work, stages, unit_kernels) = Compiled::new(program, rate, max_block.max(1))?;
         Ok(Scheduler::start(work, stages, unit_kernels, threads, hook))
     }
+
+    /// Hot swap: continues `old`'s sample clock and copies the running
+    /// state of `old`'s nodes into this program's (`old` may play on, fading
+    /// out). Pairs name `(node here, node in old)` of the same operation; a
+    /// node whose state is laid out differently starts fresh. Allocates
+    /// nothing.
+    pub fn copy_state(&mut self, old: &Scheduler<Compiled>, pairs: &[(NodeId, NodeId)]) {
+        self.shared.work.copy_state(&old.shared.work, pairs);
+    }
 }
 
 impl<W: StageWork> Scheduler<W> {

@@ -5,7 +5,10 @@
 //! `--outputs split` each output has its own channels in the recording, so
 //! an output the edit left alone is compared bit for bit with a run
 //! without the edit. A tempo change keeps the cycle position, and `hush`
-//! fades out and stays silent until the next save.
+//! fades out and stays silent until the next save. Programs play on
+//! compiled code (the default) unless a test names `--engine interp`; an
+//! edited chain's filter, delay and reverb carry their memory across the
+//! swap on both engines.
 //!
 //! The stress workload plays for 10 s with no underrun; set
 //! `PHONON_SOAK=1` to play it for 60 s instead.
@@ -419,8 +422,8 @@ fn drums_play_as_render_plays_them_from_a_samples_folder() {
         dir.path(),
         &[
             &["render", "song.ph", "-o", "render.wav", "--seconds", "1"][..],
-            // `run` plays on the interpreter: render on it too, bit for bit.
-            &["--rate", "44100", "--format", "32f", "--engine", "interp"],
+            // Both on compiled code by default: the same samples, bit for bit.
+            &["--rate", "44100", "--format", "32f"],
             &samples,
         ]
         .concat(),
@@ -590,4 +593,69 @@ fn split_needs_channels_and_says_how_many() {
         "o2 is not written: silent"
     );
     assert!(take[4].iter().any(|&x| x.abs() > 0.5), "o3 on channels 5-6");
+}
+
+/// A chain whose final gain is halved: the output crossfades, and its saw,
+/// filter, delay and reverb carry their state into the new version.
+const CHAIN: &str = "o1: saw 55 # lpf 800 0.7 # delay 0.3 0.5 # reverb 0.8 0.5 0.4 * 0.25\n";
+const CHAIN_HALVED: &str =
+    "o1: saw 55 # lpf 800 0.7 # delay 0.3 0.5 # reverb 0.8 0.5 0.4 * 0.125\n";
+
+/// Plays [`CHAIN`] on `engine` without and with the edit; returns both
+/// recordings' first channel pair and the frame the edit is heard from.
+fn halve_the_chain(engine: &str) -> (Vec<Vec<f32>>, Vec<Vec<f32>>, usize) {
+    let args = ["--outputs", "split", "--engine", engine];
+    let (mut steady, _) = perform(CHAIN, &[], "1.5", &args);
+    let (mut take, reloads) = perform(CHAIN, &[(700, CHAIN_HALVED)], "1.5", &args);
+    assert!(reloads[0].contains("crossfading o1"), "{}", reloads[0]);
+    let swap = frame_in(&reloads[0], "heard from frame ");
+    steady.truncate(2);
+    take.truncate(2);
+    (steady, take, swap)
+}
+
+/// After the fade the edited chain plays exactly half of what it played
+/// without the edit: a fresh delay or reverb would start silent, a fresh
+/// filter or saw from another phase.
+fn assert_halved_after_the_fade(steady: &[Vec<f32>], take: &[Vec<f32>], swap: usize) {
+    let fade = (RATE / 50.0) as usize;
+    for (steady, take) in steady.iter().zip(take) {
+        assert_eq!(take[..swap], steady[..swap], "the same before the swap");
+        let after = swap + fade + 64;
+        assert!(steady[after..].iter().any(|&x| x.abs() > 0.01));
+        let worst = take[after..]
+            .iter()
+            .zip(&steady[after..])
+            .map(|(x, y)| (x - 0.5 * y).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-6, "half after the fade, off by {worst}");
+    }
+}
+
+#[test]
+fn an_edited_chain_keeps_its_filter_delay_and_reverb_memory_on_compiled_code() {
+    let (steady, take, swap) = halve_the_chain("jit");
+    assert_halved_after_the_fade(&steady, &take, swap);
+    // And the compiled chain is the interpreted one, within the accuracy
+    // of the compiled sine and tanh.
+    let (interpreted, _) = perform(
+        CHAIN,
+        &[],
+        "1.5",
+        &["--outputs", "split", "--engine", "interp"],
+    );
+    for (compiled, interpreted) in steady.iter().zip(&interpreted) {
+        let worst = compiled
+            .iter()
+            .zip(interpreted)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-4, "compiled vs interpreted: {worst}");
+    }
+}
+
+#[test]
+fn an_edited_chain_keeps_its_filter_delay_and_reverb_memory_on_the_interpreter() {
+    let (steady, take, swap) = halve_the_chain("interp");
+    assert_halved_after_the_fade(&steady, &take, swap);
 }
