@@ -31,6 +31,7 @@ use phonon_runtime::live::engine::{EngineKind, LiveEngine};
 use phonon_runtime::live::player::{player, Handover, PlayerConfig, PlayerControl, Routing};
 use phonon_runtime::live::program::{Lineage, LiveRenderer, SwapPlan};
 use phonon_runtime::live::watch::{FileChange, FileWatcher, DEFAULT_DEBOUNCE};
+use phonon_runtime::render::channel_pairs;
 use phonon_runtime::samples::SampleLibrary;
 use phonon_runtime::voices::DEFAULT_VOICE_COUNT;
 use phonon_syntax::Diagnostic;
@@ -160,7 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let routing = match args.outputs {
         OutputMode::Mix => Routing::Mix,
         OutputMode::Split => {
-            let needed = channel_pairs_used(first.program.program());
+            let needed = channel_pairs(first.program.program());
             let pairs = match &opened {
                 None => needed,
                 Some(device) => {
@@ -347,18 +348,6 @@ struct Voices {
     count: usize,
     threads: usize,
     engine: EngineKind,
-}
-
-/// How many channel pairs `--outputs split` needs for `program`: output N
-/// plays on pair N (`out` on the first).
-fn channel_pairs_used(program: &StagedProgram) -> usize {
-    program
-        .graph
-        .outputs
-        .iter()
-        .map(|o| o.number.unwrap_or(1).max(1) as usize)
-        .max()
-        .unwrap_or(1)
 }
 
 /// Parses, checks, compiles and builds `source` with its voices (samples
