@@ -8,6 +8,7 @@
 
 use super::pool::Share;
 use super::StageWork;
+use crate::engine::{mix_outputs, sum_channels};
 use crate::jit_engine::{copy_into, OutputSource, Source};
 use phonon_ir::graph::{KernelId, NodeId, OutputId, StagedProgram};
 use phonon_ir::interpret::{BlockInputs, OutputBuffers};
@@ -27,6 +28,9 @@ pub struct Compiled {
     sources: Vec<(NodeId, Source)>,
     /// Each output's left and right channel.
     outputs: Vec<(OutputSource, OutputSource)>,
+    /// Each output's left and right node when every channel is compiled
+    /// (the usual case), so the mix reads the program's buffers directly.
+    compiled_outputs: Option<Vec<(NodeId, NodeId)>>,
     /// The absolute index of the block's first sample.
     clock: AtomicU64,
     frames: AtomicUsize,
@@ -60,6 +64,15 @@ impl Compiled {
             .outputs
             .iter()
             .map(|o| (channel(o.left), channel(o.right)))
+            .collect::<Vec<_>>();
+        let compiled_outputs = outputs
+            .iter()
+            .map(|channels| match *channels {
+                (OutputSource::Compiled(left), OutputSource::Compiled(right)) => {
+                    Some((left, right))
+                }
+                _ => None,
+            })
             .collect();
         let stages = program.stages().to_vec();
         let unit_kernels = program
@@ -76,6 +89,7 @@ impl Compiled {
             program,
             sources,
             outputs,
+            compiled_outputs,
             clock: AtomicU64::new(0),
             frames: AtomicUsize::new(0),
             failed: AtomicBool::new(false),
@@ -160,6 +174,31 @@ impl StageWork for Compiled {
                 }
             }
         }
+    }
+
+    fn end_block_mixed(
+        &self,
+        inputs: &BlockInputs,
+        out: &mut OutputBuffers,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        let host = self.program.host();
+        let (Some(host), Some(nodes)) = (host, &self.compiled_outputs) else {
+            self.end_block(inputs, out);
+            return mix_outputs(out, left, right);
+        };
+        let frames = self.frames.load(Ordering::Relaxed);
+        self.clock.fetch_add(frames as u64, Ordering::Relaxed);
+        // A function that refused to run leaves every output silent, as
+        // `end_block` does; a missing buffer is silent too.
+        let ran = !self.failed.load(Ordering::Relaxed);
+        let channel = |node: NodeId| match host.buffer(node).filter(|_| ran) {
+            Some(buffer) => &buffer[..frames.min(buffer.len())],
+            None => &[],
+        };
+        sum_channels(left, nodes.iter().map(|&(node, _)| channel(node)));
+        sum_channels(right, nodes.iter().map(|&(_, node)| channel(node)));
     }
 
     fn reset(&self) {

@@ -2,8 +2,9 @@
 //! order and the units inside a stage concurrently on a pool of persistent
 //! workers, with the same output, bit for bit, on any number of threads. A
 //! unit is an interpreted kernel ([`Interpreted`]) or a compiled function,
-//! one kernel or a packed group of them ([`Compiled`]). Not the DSP and not
-//! the mixing (the renderer sums the outputs in a fixed order).
+//! one kernel or a packed group of them ([`Compiled`]). Not the DSP; the
+//! mix only as the renderer's fixed order asks ([`Engine::process_and_mix`],
+//! which compiled functions serve from their own buffers, without copies).
 //!
 //! # How units meet threads
 //!
@@ -42,7 +43,7 @@ mod interpreted;
 pub mod plan;
 mod pool;
 
-use crate::engine::Engine;
+use crate::engine::{mix_outputs, Engine};
 pub use compiled::Compiled;
 pub use interpreted::Interpreted;
 use phonon_ir::graph::{KernelId, NodeId, StagedProgram};
@@ -85,6 +86,18 @@ pub trait StageWork: Send + Sync + 'static {
     fn run_share(&self, stage: usize, share: &Share<'_>);
     /// Writes the block's outputs, on the caller's thread.
     fn end_block(&self, inputs: &BlockInputs, out: &mut OutputBuffers);
+    /// Sums the block's outputs into `left` and `right` as
+    /// [`mix_outputs`] does, on the caller's thread; may leave `out` stale.
+    fn end_block_mixed(
+        &self,
+        inputs: &BlockInputs,
+        out: &mut OutputBuffers,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        self.end_block(inputs, out);
+        mix_outputs(out, left, right);
+    }
     /// Back to the initial state.
     fn reset(&self);
 }
@@ -513,16 +526,35 @@ impl<W: StageWork> Scheduler<W> {
     }
 }
 
-impl<W: StageWork> Engine for Scheduler<W> {
-    fn process_block(&mut self, inputs: &BlockInputs, out: &mut OutputBuffers) {
+impl<W: StageWork> Scheduler<W> {
+    /// Runs one block, `end` taking its outputs.
+    fn run_block(&mut self, inputs: &BlockInputs, end: impl FnOnce(&W)) {
         let started = Instant::now();
         let block = self.block_plan();
         self.shared.timing.store(block.timed, Ordering::Relaxed);
         self.shared.work.begin_block(inputs);
         self.run_stages(block.parallel);
-        self.shared.work.end_block(inputs, out);
+        end(&self.shared.work);
         let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.learn(block, nanos);
+    }
+}
+
+impl<W: StageWork> Engine for Scheduler<W> {
+    fn process_block(&mut self, inputs: &BlockInputs, out: &mut OutputBuffers) {
+        self.run_block(inputs, |work| work.end_block(inputs, out));
+    }
+
+    fn process_and_mix(
+        &mut self,
+        inputs: &BlockInputs,
+        out: &mut OutputBuffers,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        self.run_block(inputs, |work| {
+            work.end_block_mixed(inputs, out, left, right)
+        });
     }
 
     fn reset(&mut self) {

@@ -371,3 +371,32 @@ fn a_probe_far_slower_than_the_choice_backs_off_at_once() {
     }
     assert_eq!(probes, 1, "the first probe, then none for a long while");
 }
+
+#[test]
+fn compiled_mixing_from_the_programs_buffers_gives_the_bits_of_the_copied_outputs() {
+    // The second program has an output no compiled code computes, which
+    // takes the copying path.
+    let direct = compile("o1: saw 110 # lpf 900 0.6 * 0.2\no2: s \"bd*4\"\n");
+    for program in [compiled_wide_program(), direct] {
+        let mut copied = Scheduler::compiled(&program, RATE, BLOCK, 1).unwrap();
+        let mut mixed = Scheduler::compiled(&program, RATE, BLOCK, 1).unwrap();
+        let mut inputs = BlockInputs::new(&program.graph, BLOCK);
+        let mut out = OutputBuffers::new(&program.graph, BLOCK);
+        let mut heard = 0;
+        for b in 0..40 {
+            let frames = if b % 7 == 3 { 100 } else { BLOCK };
+            inputs.set_frames(frames);
+            inputs.cycle_gate_mut().fill((b / 8 + 1) as f32);
+            let (mut left, mut right) = (vec![0.0; frames], vec![0.0; frames]);
+            copied.process_block(&inputs, &mut out);
+            mix_outputs(&out, &mut left, &mut right);
+            let (mut got_left, mut got_right) = (vec![9.0; frames], vec![9.0; frames]);
+            mixed.process_and_mix(&inputs, &mut out, &mut got_left, &mut got_right);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got_left), bits(&left), "block {b}");
+            assert_eq!(bits(&got_right), bits(&right), "block {b}");
+            heard += left.iter().filter(|&&x| x != 0.0).count();
+        }
+        assert!(heard > 0);
+    }
+}
