@@ -9,14 +9,29 @@
 //!   then the odd Taylor polynomial of degree 11 on `[-π/2, π/2]`, whose
 //!   truncation error is below `(π/2)^13 / 13! ≈ 6e-8`; with `f32` rounding
 //!   the result is within 2.5e-7 of the true sine.
-//! - [`Emit::sin_radians`] (`sin t`) and [`Emit::tan_radians`] (`tan t`):
-//!   computed in `f64` (reduction by `π` or `π/2`, polynomials with
-//!   relative error below 7e-14) and rounded once, so nodes that round their
-//!   argument as the reference does (`sine`: `TAU * phase`; the SVF:
-//!   `PI * fc / rate`) agree with its `f32` `sin`/`tan` but for rare one-ulp
-//!   near-ties. This matters: an oscillator whose frequency follows a
-//!   `sine` integrates any bias in the sine into phase drift, which a saw's
-//!   jumps then turn into a visible difference.
+//! - [`Emit::sin_radians_f32`] (`sin t`, `t` in `0..=2π`): reduction by
+//!   `π` and a degree-9 minimax polynomial, in `f32` (with fused
+//!   multiply-add), four lanes to an operation. Checked exhaustively over
+//!   every `f32` in `0..=2π`: within 1.1921e-7 (2^-23, two ulp just below
+//!   1) of the reference's `f32` `sin` and 1.25e-7 of the true sine;
+//!   `tests/nodes.rs` holds it to 1.2e-7. The differences are unbiased
+//!   (mean 4e-10 over a uniformly sampled phase, against a mean size of
+//!   1e-8) but frequent.
+//! - [`Emit::sin_radians_f64`] (`sin t`): computed in `f64` (reduction by
+//!   `π`, a degree-13 minimax polynomial with relative error below 7e-14)
+//!   and rounded once, so it agrees with the reference's `f32` `sin` (whose
+//!   argument `TAU * phase` both round alike) but for rare one-ulp
+//!   near-ties; `tests/nodes.rs` holds it to 1.2e-7 too. It costs twice the
+//!   `f32` one, so only a `sine` whose output reaches an oscillator's
+//!   frequency uses it (see `phase_inputs`): an oscillator integrates every
+//!   ulp its frequency differs by into phase drift, which a saw's jumps turn
+//!   into a visible difference (1.4e-4 after a second for `saw (sine 3 *
+//!   400 + 500)` with the `f32` sine).
+//! - [`Emit::tan_radians`] (`tan t`): computed in `f64` (reduction by
+//!   `π/2`, polynomials with relative error below 3e-14) and rounded once,
+//!   so the SVF, which rounds its argument `PI * fc / rate` as the
+//!   reference does, agrees with its `f32` `tan` but for rare one-ulp
+//!   near-ties.
 //! - [`Emit::exp2`]: `2^round(x)` built from the exponent bits times the
 //!   degree-6 Taylor polynomial of `e^(f ln 2)` for `f` in `-0.5..0.5`:
 //!   relative error below 3e-7 for an exact argument, and exact at integers
@@ -116,7 +131,7 @@ pub(crate) fn buffer_flags() -> MemFlagsData {
 }
 
 /// `sin(x) / x` as a polynomial in `x²` on `|x| <= π/2` (see
-/// [`Emit::sin_radians`]).
+/// [`Emit::sin_radians_f64`]).
 const SIN_OVER_X: [f64; 7] = [
     0.999_999_999_999_937_5,
     -0.166_666_666_664_320_42,
@@ -125,6 +140,17 @@ const SIN_OVER_X: [f64; 7] = [
     2.755_693_169_121_003e-6,
     -2.502_950_976_163_457_5e-8,
     1.540_103_890_286_623_8e-10,
+];
+
+/// `(sin(r) - r) / r³` as a polynomial in `z = r²` on `|r| <= π/2` (see
+/// [`Emit::sin_radians_f32`]): fitted to the relative error of `sin`, minimax
+/// by Lawson's iteration, below 6.1e-9 (a tenth of an `f32` ulp), its error
+/// alternating in sign.
+const SIN_TAIL: [f32; 4] = [
+    -0.166_666_6,
+    0.008_333_066_5,
+    -0.000_198_096_01,
+    2.605_774_6e-6,
 ];
 
 /// `k!` as `f64`, for Taylor coefficients.
@@ -506,6 +532,38 @@ impl<'a, 'b> Emit<'a, 'b> {
         }
     }
 
+    /// `sin(t)` for `t` in radians in `0..=2π` (an oscillator's phase
+    /// angle), in `f32` lanes, four to an operation: the reduction by `π`
+    /// (`sin t = (-1)^n sin(t - nπ)`) is exact but for one rounding (`t -
+    /// n π_hi` is exact by Sterbenz's lemma for `n` of 0, 1 or 2), then
+    /// `r + r z Q(z)`, `z = r²`, with [`SIN_TAIL`]. See the module's error
+    /// bounds.
+    pub fn sin_radians_f32(&mut self, t: Value) -> Value {
+        // Adding 1.5 * 2^23 rounds to an integer (to even, as `nearest`)
+        // held in the low bits of the mantissa, so the sum's last bit is
+        // the parity of `n`.
+        const ROUNDER: f32 = 12_582_912.0;
+        const PI_HI: f32 = std::f32::consts::PI;
+        const PI_LO: f32 = (std::f64::consts::PI - PI_HI as f64) as f32;
+        let inverse_pi = self.splat(std::f32::consts::FRAC_1_PI);
+        let rounder = self.splat(ROUNDER);
+        let shifted = self.fma(t, inverse_pi, rounder);
+        let rounder = self.splat(ROUNDER);
+        let n = self.sub(shifted, rounder);
+        let r = self.fma_const(n, -PI_HI, t);
+        let r = self.fma_const(n, -PI_LO, r);
+        let z = self.mul(r, r);
+        let tail = self.polynomial(z, &SIN_TAIL);
+        let rz = self.mul(r, z);
+        let sine = self.fma(rz, tail, r);
+        // Odd n flips the sign: its parity bit moved to the sign bit.
+        let bits = self.bitcast_to_int(shifted);
+        let sign = self.int_shl(bits, 31);
+        let sine = self.bitcast_to_int(sine);
+        let signed = self.int_xor(sine, sign);
+        self.bitcast_to_float(signed)
+    }
+
     /// `sin(t)`, `t` in radians (`|t|` below about 1e6), computed in `f64`
     /// and rounded once like `sin_cos_f64`, more cheaply: the
     /// reduction is by `π` (`sin t = (-1)^n sin(t - nπ)`) and one odd
@@ -513,8 +571,8 @@ impl<'a, 'b> Emit<'a, 'b> {
     /// error of `sin`, minimax by Lawson's iteration, below 7e-14 (as small
     /// as the degree-17 Taylor polynomial's, two multiply-adds fewer), its
     /// error alternating in sign so that rare misrounded near-ties carry no
-    /// bias.
-    pub fn sin_radians(&mut self, t: Value) -> Value {
+    /// bias. See the module's error bounds.
+    pub fn sin_radians_f64(&mut self, t: Value) -> Value {
         let halves = self.to_f64_halves(t);
         let sines: Vec<Value> = halves.into_iter().map(|half| self.sin_f64(half)).collect();
         self.from_f64_halves(&sines)

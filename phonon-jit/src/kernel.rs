@@ -1093,6 +1093,7 @@ impl SampleCode<'_> {
                         registers: &registers,
                         memory: &memory,
                         steady_first,
+                        precise_sine: lanes.iter().any(|lane| lane.precise_sines[position]),
                     };
                     nodes::lower(e, op, &args, &node_state, sample_clock, rate).ok_or_else(
                         || JitError::Unsupported {

@@ -37,6 +37,10 @@ pub struct LaneForm {
     pub inputs: Vec<NodeId>,
     /// Positions whose values leave the kernel, in output-slot order.
     pub outputs: Vec<usize>,
+    /// By position: a `sine` that takes the precise `f64` sine, because its
+    /// output reaches a phase (see `phase_inputs`). Not part of the shape:
+    /// a packed group uses the precise sine where any lane needs it.
+    pub precise_sines: Vec<bool>,
 }
 
 impl LaneForm {
@@ -89,7 +93,19 @@ impl LaneForm {
             roles,
             inputs,
             outputs,
+            precise_sines: vec![false; nodes.len()],
         }
+    }
+
+    /// Marks the positions whose node `precise` (indexed by node) marks as
+    /// needing the precise sine; `analyse` leaves every sine fast.
+    pub fn with_precise_sines(mut self, precise: &[bool]) -> LaneForm {
+        self.precise_sines = self
+            .nodes
+            .iter()
+            .map(|id| precise.get(id.index()).copied().unwrap_or(false))
+            .collect();
+        self
     }
 
     /// Whether `other` computes the same thing with different constants and

@@ -20,6 +20,7 @@ pub mod lanes;
 pub mod node_state;
 pub mod nodes;
 pub mod pack_lanes;
+mod phase_inputs;
 pub mod program;
 
 pub use call::{BlockCtx, CallError, HostAccess, Layout, StageError, StageRunner, StageTicket};

@@ -118,6 +118,8 @@ pub(crate) struct NodeState<'s> {
     /// The first argument (an oscillator's frequency) is the same on every
     /// sample of this loop, so the work on it alone may leave the loop.
     pub steady_first: bool,
+    /// A `sine` computes its sine in `f64` (see `phase_inputs`).
+    pub precise_sine: bool,
 }
 
 /// The xorshift32 state after seeding, as `osc::Noise` seeds it: the seed
@@ -193,7 +195,7 @@ fn dsp(
     let value = match kind {
         K::Sine => {
             let dt = dt(e);
-            sine(e, dt, state)
+            sine(e, dt, state, node_state.precise_sine)
         }
         K::Saw => {
             let dt = dt(e);
@@ -293,12 +295,17 @@ fn wrap_phase(e: &mut Emit, advanced: Value) -> Value {
     e.select(past_end, wrapped, advanced)
 }
 
-/// `osc::Sine`, advancing by the phase step `dt`.
-fn sine(e: &mut Emit, dt: Value, state: &[Variable]) -> Value {
+/// `osc::Sine`, advancing by the phase step `dt`; `precise` picks the `f64`
+/// sine over the `f32` one.
+fn sine(e: &mut Emit, dt: Value, state: &[Variable], precise: bool) -> Value {
     let phase = e.b.use_var(state[0]);
     // `TAU * phase` rounded to f32 first, as the reference does.
     let radians = e.mul_const(phase, std::f32::consts::TAU);
-    let y = e.sin_radians(radians);
+    let y = if precise {
+        e.sin_radians_f64(radians)
+    } else {
+        e.sin_radians_f32(radians)
+    };
     let advanced = e.add(phase, dt);
     let next = wrap_phase(e, advanced);
     e.b.def_var(state[0], next);

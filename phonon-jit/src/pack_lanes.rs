@@ -5,6 +5,7 @@
 //! four at once; the rest get scalar functions.
 
 use crate::lanes::LaneForm;
+use crate::phase_inputs::sines_feeding_a_phase;
 use crate::PACK_WIDTH;
 use phonon_ir::graph::{KernelId, NodeId, StageId, StagedProgram};
 use std::fmt::Write;
@@ -57,12 +58,14 @@ pub fn exported_nodes(staged: &StagedProgram) -> Vec<bool> {
 pub fn pack_lanes(staged: &StagedProgram, pack: bool) -> Vec<LaneGroup> {
     let exported = exported_nodes(staged);
     let is_exported = |id: NodeId| exported[id.index()];
+    let precise_sines = sines_feeding_a_phase(&staged.graph);
     let mut groups: Vec<LaneGroup> = Vec::new();
     for (s, stage) in staged.stages.iter().enumerate() {
         let first_of_stage = groups.len();
         for &kernel_id in &stage.kernels {
             let form =
-                LaneForm::analyse(&staged.graph, &staged.kernel(kernel_id).nodes, &is_exported);
+                LaneForm::analyse(&staged.graph, &staged.kernel(kernel_id).nodes, &is_exported)
+                    .with_precise_sines(&precise_sines);
             let open = groups[first_of_stage..].iter_mut().find(|group| {
                 pack && group.forms.len() < PACK_WIDTH && group.forms[0].same_shape(&form)
             });
