@@ -27,11 +27,19 @@
 //!   ulp its frequency differs by into phase drift, which a saw's jumps turn
 //!   into a visible difference (1.4e-4 after a second for `saw (sine 3 *
 //!   400 + 500)` with the `f32` sine).
-//! - [`Emit::tan_radians`] (`tan t`): computed in `f64` (reduction by
-//!   `π/2`, polynomials with relative error below 3e-14) and rounded once,
-//!   so the SVF, which rounds its argument `PI * fc / rate` as the
-//!   reference does, agrees with its `f32` `tan` but for rare one-ulp
-//!   near-ties.
+//! - [`Emit::tan_radians`] (`tan t`, `t` in `0..=0.45π`, the SVF's
+//!   prewarp) has two forms, picked by width:
+//!   - [`Emit::tan_radians_f64`], in scalar code: computed in `f64`
+//!     (reduction by `π/2`, polynomials with relative error below 3e-14)
+//!     and rounded once, so the SVF, which rounds its argument `PI * fc /
+//!     rate` as the reference does, agrees with its `f32` `tan` but for
+//!     rare one-ulp near-ties.
+//!   - [`Emit::tan_radians_f32`], in packed code: the ratio of two
+//!     [`Emit::sin_radians_f32`]; relative error below 2.1e-7 (within 3
+//!     ulp of `f32` `tan`, checked on every seventh `f32` from 2^-31 up),
+//!     far below what the SVF tests' 1e-4 can see. It needs few enough
+//!     registers that the packed filter loop keeps its state in registers;
+//!     in scalar code two `f32` sines cost more than one `f64` pass.
 //! - [`Emit::exp2`]: `2^round(x)` built from the exponent bits times the
 //!   degree-6 Taylor polynomial of `e^(f ln 2)` for `f` in `-0.5..0.5`:
 //!   relative error below 3e-7 for an exact argument, and exact at integers
@@ -610,9 +618,22 @@ impl<'a, 'b> Emit<'a, 'b> {
         self.b.ins().bxor(sine, sign)
     }
 
-    /// `tan(t)` for `t` in `0..=0.45π` (the SVF's prewarp): the ratio of
-    /// the `f64` sine and cosine of `sin_cos_f64`, rounded once.
+    /// `tan(t)` for `t` in `0..=0.45π` (the SVF's prewarp): in packed code
+    /// [`Emit::tan_radians_f32`], in scalar code [`Emit::tan_radians_f64`].
+    /// Packed, the `f64` pair per lane pair leaves the filter loop too few
+    /// registers for its state; scalar, one `f64` pass costs less than two
+    /// `f32` sines.
     pub fn tan_radians(&mut self, t: Value) -> Value {
+        if self.lanes == 1 {
+            self.tan_radians_f64(t)
+        } else {
+            self.tan_radians_f32(t)
+        }
+    }
+
+    /// `tan(t)`: the ratio of the `f64` sine and cosine of `sin_cos_f64`,
+    /// rounded once. See the module's error bounds.
+    pub fn tan_radians_f64(&mut self, t: Value) -> Value {
         let halves = self.to_f64_halves(t);
         let ratios: Vec<Value> = halves
             .into_iter()
@@ -622,6 +643,20 @@ impl<'a, 'b> Emit<'a, 'b> {
             })
             .collect();
         self.from_f64_halves(&ratios)
+    }
+
+    /// `tan(t)` for `t` in `0..=0.45π`: `sin t / sin(π/2 - t)` through
+    /// [`Emit::sin_radians_f32`], in `f32` lanes; `π/2 - t` is exact but for
+    /// one rounding. See the module's error bounds.
+    pub fn tan_radians_f32(&mut self, t: Value) -> Value {
+        const HALF_PI_HI: f32 = std::f32::consts::FRAC_PI_2;
+        const HALF_PI_LO: f32 = (std::f64::consts::FRAC_PI_2 - HALF_PI_HI as f64) as f32;
+        let sine = self.sin_radians_f32(t);
+        let half_pi = self.splat(HALF_PI_HI);
+        let complement = self.sub(half_pi, t);
+        let complement = self.add_const(complement, HALF_PI_LO);
+        let cosine = self.sin_radians_f32(complement);
+        self.div(sine, cosine)
     }
 
     /// `cos(2π p)`.

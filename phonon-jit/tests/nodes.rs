@@ -286,6 +286,8 @@ fn pink_matches_reference() {
     check(NodeKind::Pink, &[vec![], vec![]], 1e-5);
 }
 
+/// Cutoffs from 20 Hz to the 0.45 * rate clamp: the scalar runs check the
+/// `f64` `tan` prewarp, the packed runs the `f32` one (see `emit`).
 fn filter_cases() -> Vec<Vec<Vec<f32>>> {
     vec![
         vec![rough_input(), wobble(1000.0, 0.9, 40.0), constant(0.707)],
