@@ -704,10 +704,9 @@ fn svf_tick(
         }
     };
 
-    // `y * 0 + ic1 * 0 + ic2 * 0` is NaN exactly where one of them is not
-    // finite.
-    // `y - y` runs on an adder, so the multiply units, which the update
-    // keeps busy, see two operations rather than three.
+    // `(y - y) + ic1 * 0 + ic2 * 0` is NaN exactly where one of them is
+    // not finite; `y - y` runs on an adder, as the multiply units are the
+    // ones the update keeps busy.
     let zero = e.splat(0.0);
     let state_probe = e.mul(next_ic2, zero);
     let state_probe = e.fma(next_ic1, zero, state_probe);
