@@ -704,14 +704,24 @@ fn svf_tick(
         }
     };
 
-    // `(y - y) + ic1 * 0 + ic2 * 0` is NaN exactly where one of them is
-    // not finite; `y - y` runs on an adder, as the multiply units are the
-    // ones the update keeps busy.
-    let zero = e.splat(0.0);
-    let state_probe = e.mul(next_ic2, zero);
-    let state_probe = e.fma(next_ic1, zero, state_probe);
+    // `y - y` is NaN exactly where `y` is not finite, and so is `y` where
+    // a state it sums (scaled by finite non-zero factors, with the finite
+    // previous states) is not finite; only a state outside `y` needs its
+    // own `state * 0` term. The fewer operations here, the faster the
+    // loop, which is bound by issue width rather than by the recursion.
     let output_probe = e.sub(y, y);
-    let probe = e.add(output_probe, state_probe);
+    let state_outside_output = match mode {
+        svf::FilterMode::Lowpass => Some(next_ic1),
+        svf::FilterMode::Bandpass | svf::FilterMode::Notch => Some(next_ic2),
+        svf::FilterMode::Highpass => None,
+    };
+    let probe = match state_outside_output {
+        Some(state) => {
+            let zero = e.splat(0.0);
+            e.fma(state, zero, output_probe)
+        }
+        None => output_probe,
+    };
     let broken = e.compare(FloatCC::Unordered, probe, probe);
     let any_broken = e.any_lane(broken);
     let output = e.b.declare_var(e.float_type());
