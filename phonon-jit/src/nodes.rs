@@ -663,16 +663,17 @@ fn svf_tick(
     let ic1 = e.b.use_var(ic1_var);
     let ic2 = e.b.use_var(ic2_var);
     // The state-space form of `svf::Svf::tick` with its coefficients
-    // doubled (`h = 2 a1`, `b1 = 2 a2`, `b2 = 2 a3`, each exactly twice the
-    // reference's), factored over `d = x - ic2`: the recursion is one
-    // multiply-add deep in `ic1`.
+    // doubled (`b1 = 2 a2`, `b2 = 2 a3`, `a11 = 2 a1 - 1`), factored over
+    // `d = x - ic2`: the recursion is one multiply-add deep in `ic1`.
+    // `a11 = 1 - b1 (g + k)` (the same value, as `2 a1 - 1 = (1 - g (g +
+    // k)) a1`) saves the constant `2` and rounds closer than `2 a1 - 1`.
     let one = e.splat(1.0);
     let g_plus_k = e.add(g, k);
     let denominator = e.fma(g, g_plus_k, one);
-    let two = e.splat(2.0);
-    let h = e.div(two, denominator);
-    let a11 = e.add_const(h, -1.0);
-    let b1 = e.mul(g, h);
+    let twice_g = e.add(g, g);
+    let b1 = e.div(twice_g, denominator);
+    let minus_b1 = e.b.ins().fneg(b1);
+    let a11 = e.fma(minus_b1, g_plus_k, one);
     let b2 = e.mul(g, b1);
     let d = e.sub(x, ic2);
     let b1d = e.mul(b1, d);
