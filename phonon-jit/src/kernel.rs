@@ -823,154 +823,84 @@ fn build_function(
             b.def_var(counter, chunk_first);
             let header = b.create_block();
             let control_body = b.create_block();
-            let run_check = b.create_block();
-            let run_done = b.create_block();
+            let plain_body = b.create_block();
+            let latch = b.create_block();
             let after = b.create_block();
             b.ins().jump(header, &[]);
 
-            // Each pass of the outer loop covers one control period (or
-            // what of it lies in the chunk): the control sample's code if
-            // the pass starts on one, then an inner loop over the plain
-            // samples up to the next control sample, which tests nothing
-            // per sample and carries only its index.
             b.switch_to_block(header);
+            let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
+            constants.pointer = pool_ptr;
             let i = b.use_var(counter);
+            let offset = b.ins().ishl_imm_u(i, 2);
+            let in_chunk = b.ins().isub(i, chunk_first);
+            let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
             let n = b.ins().iadd(clock, i);
             let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
-            let next_control = b.ins().isub(i, low_bits);
-            let next_control = b.ins().iadd_imm_u(next_control, CONTROL_PERIOD as i64);
-            let before_end = b
-                .ins()
-                .icmp(IntCC::UnsignedLessThan, next_control, chunk_end);
-            let run_end = b.ins().select(before_end, next_control, chunk_end);
             let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
-            b.ins().brif(is_control, control_body, &[], run_check, &[]);
+            b.ins().brif(is_control, control_body, &[], plain_body, &[]);
             b.seal_block(control_body);
+            b.seal_block(plain_body);
 
-            // Byte offsets of sample `index` in the buffers and in scratch.
-            let offsets = |b: &mut FunctionBuilder, index: Value| {
-                let offset = b.ins().ishl_imm_u(index, 2);
-                let in_chunk = b.ins().isub(index, chunk_first);
-                let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
-                (offset, local)
-            };
-            let emit_samples = |b: &mut FunctionBuilder,
-                                constants: &mut ConstantPool,
-                                index: Value,
-                                clock: &SampleClock|
-             -> Result<(), JitError> {
-                constants.pointer = b.ins().stack_load(I64, I64, pool_slot, 0);
-                let (offset, local) = offsets(b, index);
+            let samples: Vec<SampleCode> = plan
+                .groups
+                .iter()
+                .zip(plan.plans)
+                .zip(tables.iter().zip(&scratch).zip(&held))
+                .zip(phases.iter().zip(&crossings))
+                .filter_map(
+                    |(
+                        (
+                            (lanes, state),
+                            (((input_ptrs, output_ptrs), (input_scratch, output_scratch)), held),
+                        ),
+                        (ranges, crossing),
+                    )| {
+                        Some(SampleCode {
+                            lanes,
+                            width,
+                            input_ptrs,
+                            output_ptrs,
+                            input_scratch,
+                            output_scratch,
+                            held,
+                            offset,
+                            state,
+                            in_memory: plan.in_memory,
+                            state_vars: &state_vars,
+                            slot_bytes,
+                            rate,
+                            range: ranges.get(phase)?.clone(),
+                            crossing,
+                            local,
+                        })
+                    },
+                )
+                .collect();
+            for (block, control) in [(control_body, true), (plain_body, false)] {
+                b.switch_to_block(block);
+                let is_first = if control {
+                    Some(b.ins().icmp_imm_u(IntCC::Equal, n, 0))
+                } else {
+                    None
+                };
                 let mut e = Emit {
-                    b,
+                    b: &mut b,
                     lanes: width,
                     fma,
-                    constants,
+                    constants: &mut constants,
                 };
-                for (
-                    (
-                        (lanes, state),
-                        (((input_ptrs, output_ptrs), (input_scratch, output_scratch)), held),
-                    ),
-                    (ranges, crossing),
-                ) in plan
-                    .groups
-                    .iter()
-                    .zip(plan.plans)
-                    .zip(tables.iter().zip(&scratch).zip(&held))
-                    .zip(phases.iter().zip(&crossings))
-                {
-                    let Some(range) = ranges.get(phase) else {
-                        continue;
-                    };
-                    let sample = SampleCode {
-                        lanes,
-                        width,
-                        input_ptrs,
-                        output_ptrs,
-                        input_scratch,
-                        output_scratch,
-                        held,
-                        offset,
-                        state,
-                        in_memory: plan.in_memory,
-                        state_vars: &state_vars,
-                        slot_bytes,
-                        rate,
-                        range: range.clone(),
-                        crossing,
-                        local,
-                    };
-                    sample.emit(&mut e, clock)?;
+                for sample in &samples {
+                    sample.emit(&mut e, &SampleClock { control: is_first })?;
                 }
-                Ok(())
-            };
-
-            b.switch_to_block(control_body);
-            let is_first = b.ins().icmp_imm_u(IntCC::Equal, n, 0);
-            emit_samples(
-                &mut b,
-                &mut constants,
-                i,
-                &SampleClock {
-                    control: Some(is_first),
-                },
-            )?;
-            let after_control = b.ins().iadd_imm_u(i, 1);
-            b.def_var(counter, after_control);
-            b.ins().jump(run_check, &[]);
-            b.seal_block(run_check);
-
-            // Packed plain samples go two to an iteration: the recursive state
-            // then returns to the registers it came in, where one sample
-            // per iteration left values that rotate between samples (a
-            // delay's history) being copied on every back edge.
-            let pair_body = b.create_block();
-            let single_check = b.create_block();
-            let single_body = b.create_block();
-            b.switch_to_block(run_check);
-            let first_plain = b.use_var(counter);
-            let second_plain = b.ins().iadd_imm_u(first_plain, 1);
-            if width == 1 {
-                b.ins().jump(single_check, &[]);
-            } else {
-                let any_pair = b.ins().icmp(IntCC::UnsignedLessThan, second_plain, run_end);
-                b.ins().brif(any_pair, pair_body, &[], single_check, &[]);
-                b.switch_to_block(pair_body);
-                let j = b.use_var(counter);
-                emit_samples(&mut b, &mut constants, j, &SampleClock { control: None })?;
-                let j_next = b.ins().iadd_imm_u(j, 1);
-                emit_samples(
-                    &mut b,
-                    &mut constants,
-                    j_next,
-                    &SampleClock { control: None },
-                )?;
-                let next = b.ins().iadd_imm_u(j, 2);
-                b.def_var(counter, next);
-                let next_second = b.ins().iadd_imm_u(j, 3);
-                let more_pairs = b.ins().icmp(IntCC::UnsignedLessThan, next_second, run_end);
-                b.ins().brif(more_pairs, pair_body, &[], single_check, &[]);
-                b.seal_block(pair_body);
+                b.ins().jump(latch, &[]);
             }
+            b.seal_block(latch);
 
-            b.switch_to_block(single_check);
-            let k = b.use_var(counter);
-            let one_left = b.ins().icmp(IntCC::UnsignedLessThan, k, run_end);
-            b.ins().brif(one_left, single_body, &[], run_done, &[]);
-            b.seal_block(single_body);
-
-            b.switch_to_block(single_body);
-            emit_samples(&mut b, &mut constants, k, &SampleClock { control: None })?;
-            let after_single = b.ins().iadd_imm_u(k, 1);
-            b.def_var(counter, after_single);
-            b.ins().jump(single_check, &[]);
-            b.seal_block(single_check);
-            b.seal_block(run_done);
-
-            b.switch_to_block(run_done);
-            b.def_var(counter, run_end);
-            let more = b.ins().icmp(IntCC::UnsignedLessThan, run_end, chunk_end);
+            b.switch_to_block(latch);
+            let next = b.ins().iadd_imm_u(i, 1);
+            b.def_var(counter, next);
+            let more = b.ins().icmp(IntCC::UnsignedLessThan, next, chunk_end);
             b.ins().brif(more, header, &[], after, &[]);
             b.seal_block(header);
             b.seal_block(after);
