@@ -11,7 +11,7 @@
 //! swap on both engines. The stress workload's real-time run is in
 //! `tests/soak.rs`, a test binary of its own.
 
-use phonon_tests::{phonon_binary, shared_file, temp_dir};
+use phonon_tests::{phonon_binary, temp_dir};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
