@@ -63,6 +63,29 @@ pub(crate) enum OutputSource {
     Direct(Source),
 }
 
+/// Where a compiled program's `external` input buffers are filled from,
+/// and where each output's left and right channel come from.
+pub(crate) fn wiring(
+    staged: &StagedProgram,
+    external: &[NodeId],
+) -> (Vec<(NodeId, Source)>, Vec<(OutputSource, OutputSource)>) {
+    let sources = external
+        .iter()
+        .filter_map(|&id| Some((id, Source::of(&staged.graph.node(id).op)?)))
+        .collect();
+    let channel = |node: NodeId| match Source::of(&staged.graph.node(node).op) {
+        Some(source) => OutputSource::Direct(source),
+        None => OutputSource::Compiled(node),
+    };
+    let outputs = staged
+        .graph
+        .outputs
+        .iter()
+        .map(|o| (channel(o.left), channel(o.right)))
+        .collect();
+    (sources, outputs)
+}
+
 /// A staged program as native code; see the module docs.
 #[derive(Debug)]
 pub struct JitEngine {
@@ -82,21 +105,7 @@ impl JitEngine {
         let jit = JitModule::host()?;
         let options = KernelOptions { rate: rate as f32 };
         let program = JitProgram::compile(&jit, staged, options, true, max_block)?;
-        let sources = program
-            .external_inputs()
-            .iter()
-            .filter_map(|&id| Some((id, Source::of(&staged.graph.node(id).op)?)))
-            .collect();
-        let channel = |node: NodeId| match Source::of(&staged.graph.node(node).op) {
-            Some(source) => OutputSource::Direct(source),
-            None => OutputSource::Compiled(node),
-        };
-        let outputs = staged
-            .graph
-            .outputs
-            .iter()
-            .map(|o| (channel(o.left), channel(o.right)))
-            .collect();
+        let (sources, outputs) = wiring(staged, program.external_inputs());
         Ok(JitEngine {
             program,
             sources,

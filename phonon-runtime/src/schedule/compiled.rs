@@ -9,7 +9,7 @@
 use super::pool::Share;
 use super::StageWork;
 use crate::engine::{mix_outputs, sum_channels};
-use crate::jit_engine::{copy_into, OutputSource, Source};
+use crate::jit_engine::{copy_into, wiring, OutputSource, Source};
 use phonon_ir::graph::{KernelId, NodeId, OutputId, StagedProgram};
 use phonon_ir::interpret::{BlockInputs, OutputBuffers};
 use phonon_jit::{JitError, JitModule, JitProgram, KernelOptions, StagedFunctions};
@@ -50,21 +50,7 @@ impl Compiled {
         let jit = JitModule::host()?;
         let options = KernelOptions { rate: rate as f32 };
         let program = JitProgram::compile(&jit, staged, options, true, max_block)?.into_staged()?;
-        let sources = program
-            .external_inputs()
-            .iter()
-            .filter_map(|&id| Some((id, Source::of(&staged.graph.node(id).op)?)))
-            .collect();
-        let channel = |node: NodeId| match Source::of(&staged.graph.node(node).op) {
-            Some(source) => OutputSource::Direct(source),
-            None => OutputSource::Compiled(node),
-        };
-        let outputs = staged
-            .graph
-            .outputs
-            .iter()
-            .map(|o| (channel(o.left), channel(o.right)))
-            .collect::<Vec<_>>();
+        let (sources, outputs) = wiring(staged, program.external_inputs());
         let compiled_outputs = outputs
             .iter()
             .map(|channels| match *channels {
