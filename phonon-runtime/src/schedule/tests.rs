@@ -40,6 +40,16 @@ fn wide_program() -> StagedProgram {
 /// Every output's left and right over `blocks` blocks, with the cycle gate
 /// stepping so envelopes retrigger.
 fn render(engine: &mut impl Engine, program: &StagedProgram, blocks: usize) -> Vec<Vec<f32>> {
+    render_filling(engine, program, blocks, |_, _| {})
+}
+
+/// Renders like [`render`], letting `fill` set block `b`'s other inputs.
+fn render_filling(
+    engine: &mut impl Engine,
+    program: &StagedProgram,
+    blocks: usize,
+    mut fill: impl FnMut(&mut BlockInputs, usize),
+) -> Vec<Vec<f32>> {
     let mut inputs = BlockInputs::new(&program.graph, BLOCK);
     let mut out = OutputBuffers::new(&program.graph, BLOCK);
     let mut channels = vec![Vec::new(); program.graph.outputs.len() * 2];
@@ -47,6 +57,7 @@ fn render(engine: &mut impl Engine, program: &StagedProgram, blocks: usize) -> V
         // Odd block lengths now and then, as a device may ask for.
         inputs.set_frames(if b % 7 == 3 { 100 } else { BLOCK });
         inputs.cycle_gate_mut().fill((b / 8 + 1) as f32);
+        fill(&mut inputs, b);
         engine.process_block(&inputs, &mut out);
         for o in 0..program.graph.outputs.len() {
             let (left, right) = out.output(OutputId::new(o));
@@ -190,12 +201,7 @@ fn render_with_inputs(
     blocks: usize,
 ) -> Vec<Vec<f32>> {
     use phonon_ir::graph::{PatternId, PatternKind};
-    let mut inputs = BlockInputs::new(&program.graph, BLOCK);
-    let mut out = OutputBuffers::new(&program.graph, BLOCK);
-    let mut channels = vec![Vec::new(); program.graph.outputs.len() * 2];
-    for b in 0..blocks {
-        inputs.set_frames(if b % 7 == 3 { 100 } else { BLOCK });
-        inputs.cycle_gate_mut().fill((b / 8 + 1) as f32);
+    render_filling(engine, program, blocks, |inputs, b| {
         for (index, pattern) in program.graph.patterns.iter().enumerate() {
             let id = PatternId::new(index);
             if pattern.kind == PatternKind::Events {
@@ -210,14 +216,7 @@ fn render_with_inputs(
                     .fill(60.0 + 7.0 * ((b / 10 + index) % 5) as f32);
             }
         }
-        engine.process_block(&inputs, &mut out);
-        for o in 0..program.graph.outputs.len() {
-            let (left, right) = out.output(OutputId::new(o));
-            channels[o * 2].extend_from_slice(left);
-            channels[o * 2 + 1].extend_from_slice(right);
-        }
-    }
-    channels
+    })
 }
 
 #[test]
