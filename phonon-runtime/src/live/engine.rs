@@ -111,6 +111,19 @@ impl Engine for LiveEngine {
         }
     }
 
+    fn process_and_mix(
+        &mut self,
+        inputs: &BlockInputs,
+        out: &mut OutputBuffers,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        match self {
+            LiveEngine::Compiled(engine) => engine.process_and_mix(inputs, out, left, right),
+            LiveEngine::Interpreted(engine) => engine.process_and_mix(inputs, out, left, right),
+        }
+    }
+
     fn reset(&mut self) {
         match self {
             LiveEngine::Compiled(engine) => engine.reset(),
