@@ -354,6 +354,20 @@ impl<'a, 'b> Emit<'a, 'b> {
         self.select(tiny, zero, x)
     }
 
+    /// [`Emit::flush_denormal`] that also zeroes a non-finite `x`.
+    pub fn flush_denormal_and_non_finite(&mut self, x: Value) -> Value {
+        let magnitude = self.abs(x);
+        let large = self.compare_const(
+            FloatCC::GreaterThanOrEqual,
+            magnitude,
+            phonon_ir::dsp::DENORMAL_FLOOR,
+        );
+        let finite = self.compare_const(FloatCC::LessThan, magnitude, f32::INFINITY);
+        let normal = self.and_masks(large, finite);
+        let zero = self.splat(0.0);
+        self.select(normal, x, zero)
+    }
+
     /// `phonon_ir::dsp::clamp_finite`: NaN reads as `lo`, and `lo` wins
     /// over `hi`.
     pub fn clamp_finite(&mut self, x: Value, lo: f32, hi: f32) -> Value {

@@ -6,12 +6,13 @@
 //! passed through a scratch slot. Not the choice of which kernels to pack
 //! (see `pack_lanes`).
 
+use crate::bounds::magnitude_bounds;
 use crate::call::{Layout, NativeCode, CTX_CLOCK_OFFSET, CTX_FRAMES_OFFSET};
 use crate::emit::{buffer_flags, ConstantPool, Emit};
 use crate::interleave::{move_chunk, Direction, Transfer};
 use crate::lanes::{LaneForm, Operand, Role};
 use crate::node_state::NodeStateSlots;
-use crate::nodes::{self, NodeState, SampleClock};
+use crate::nodes::{self, NodeState, OutputLine, SampleClock, LINE_SLOTS};
 use crate::JitError;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, F32X4, I64};
@@ -588,6 +589,22 @@ fn bounded_product(lanes: &[LaneForm], width: usize, position: usize) -> bool {
     (small(a) && finite(b)) || (small(b) && finite(a))
 }
 
+/// Whether loop `phase` (see `phases_of`) runs a node with control-rate
+/// work (see [`nodes::has_control_work`]) in any group.
+fn phase_has_control_work(
+    groups: &[Vec<LaneForm>],
+    phases: &[Vec<Range<usize>>],
+    phase: usize,
+) -> bool {
+    groups.iter().zip(phases).any(|(lanes, ranges)| {
+        ranges.get(phase).is_some_and(|range| {
+            lanes[0].roles[range.clone()]
+                .iter()
+                .any(|role| matches!(role, Role::Compute { op, .. } if nodes::has_control_work(op)))
+        })
+    })
+}
+
 /// Whether every lane of a group reads input `slot` from one node (read
 /// once and splat).
 fn shared_input(lanes: &[LaneForm], slot: usize) -> bool {
@@ -730,21 +747,56 @@ fn build_function(
         .map(|(lanes, state)| phases_of(&lanes[0], state))
         .collect();
     let phase_count = phases.iter().map(Vec::len).max().unwrap_or(1);
+    let bounds: Vec<Vec<Option<f32>>> = plan
+        .groups
+        .iter()
+        .map(|lanes| magnitude_bounds(lanes))
+        .collect();
     let scratch_stride = (width * 4) as u32;
+    // Each band-limited oscillator's output line (see `nodes::OutputLine`).
+    let lines: Vec<Vec<Option<StackSlot>>> = plan
+        .groups
+        .iter()
+        .map(|lanes| {
+            lanes[0]
+                .roles
+                .iter()
+                .map(|role| match role {
+                    Role::Compute {
+                        op: Op::Dsp(kind), ..
+                    } if nodes::has_output_line(*kind) => {
+                        Some(b.create_sized_stack_slot(StackSlotData::new(
+                            StackSlotKind::ExplicitSlot,
+                            (CHUNK + LINE_SLOTS) as u32 * scratch_stride,
+                            4,
+                        )))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+
+    // An oscillator's output line already holds its samples where a later
+    // phase reads them.
     let crossings: Vec<Vec<Option<StackSlot>>> = plan
         .groups
         .iter()
         .zip(&phases)
-        .map(|(lanes, ranges)| {
+        .zip(&lines)
+        .map(|((lanes, ranges), lines)| {
             crossing_positions(&lanes[0], ranges)
                 .into_iter()
-                .map(|crosses| {
+                .zip(lines)
+                .map(|(crosses, line)| {
                     crosses.then(|| {
-                        b.create_sized_stack_slot(StackSlotData::new(
-                            StackSlotKind::ExplicitSlot,
-                            CHUNK as u32 * scratch_stride,
-                            4,
-                        ))
+                        line.unwrap_or_else(|| {
+                            b.create_sized_stack_slot(StackSlotData::new(
+                                StackSlotKind::ExplicitSlot,
+                                CHUNK as u32 * scratch_stride,
+                                4,
+                            ))
+                        })
                     })
                 })
                 .collect()
@@ -820,9 +872,30 @@ fn build_function(
                     .load(float, flags, state_ptr, slot as i32 * slot_bytes);
                 b.def_var(var, value);
             }
+            // Output lines: their state slots (after the phase) hold the
+            // elements from this chunk's first sample on.
+            let phase_lines: Vec<(StackSlot, usize)> = plan
+                .plans
+                .iter()
+                .zip(&phases)
+                .zip(&lines)
+                .filter_map(|((state, ranges), lines)| Some((state, ranges.get(phase)?, lines)))
+                .flat_map(|(state, range, lines)| {
+                    range.clone().filter_map(move |position| {
+                        Some((lines[position]?, state.base[position] + 1))
+                    })
+                })
+                .collect();
+            let element = scratch_stride as i32;
+            for &(line, first_slot) in &phase_lines {
+                for j in 0..LINE_SLOTS {
+                    let at = (first_slot + j) as i32 * slot_bytes;
+                    let value = b.ins().load(float, flags, state_ptr, at);
+                    b.ins().stack_store(I64, value, line, j as i32 * element);
+                }
+            }
             b.def_var(counter, chunk_first);
             let header = b.create_block();
-            let control_body = b.create_block();
             let plain_body = b.create_block();
             let latch = b.create_block();
             let after = b.create_block();
@@ -835,11 +908,19 @@ fn build_function(
             let offset = b.ins().ishl_imm_u(i, 2);
             let in_chunk = b.ins().isub(i, chunk_first);
             let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
-            let n = b.ins().iadd(clock, i);
-            let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
-            let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
-            b.ins().brif(is_control, control_body, &[], plain_body, &[]);
-            b.seal_block(control_body);
+            // A loop without control-rate work has one body and no test.
+            let bodies = if phase_has_control_work(plan.groups, &phases, phase) {
+                let control_body = b.create_block();
+                let n = b.ins().iadd(clock, i);
+                let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
+                let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
+                b.ins().brif(is_control, control_body, &[], plain_body, &[]);
+                b.seal_block(control_body);
+                vec![(control_body, Some(n)), (plain_body, None)]
+            } else {
+                b.ins().jump(plain_body, &[]);
+                vec![(plain_body, None)]
+            };
             b.seal_block(plain_body);
 
             let samples: Vec<SampleCode> = plan
@@ -848,13 +929,20 @@ fn build_function(
                 .zip(plan.plans)
                 .zip(tables.iter().zip(&scratch).zip(&held))
                 .zip(phases.iter().zip(&crossings))
+                .zip(bounds.iter().zip(&lines))
                 .filter_map(
                     |(
                         (
-                            (lanes, state),
-                            (((input_ptrs, output_ptrs), (input_scratch, output_scratch)), held),
+                            (
+                                (lanes, state),
+                                (
+                                    ((input_ptrs, output_ptrs), (input_scratch, output_scratch)),
+                                    held,
+                                ),
+                            ),
+                            (ranges, crossing),
                         ),
-                        (ranges, crossing),
+                        (bounds, lines),
                     )| {
                         Some(SampleCode {
                             lanes,
@@ -873,17 +961,15 @@ fn build_function(
                             range: ranges.get(phase)?.clone(),
                             crossing,
                             local,
+                            bounds,
+                            lines,
                         })
                     },
                 )
                 .collect();
-            for (block, control) in [(control_body, true), (plain_body, false)] {
+            for (block, control_sample) in bodies {
                 b.switch_to_block(block);
-                let is_first = if control {
-                    Some(b.ins().icmp_imm_u(IntCC::Equal, n, 0))
-                } else {
-                    None
-                };
+                let is_first = control_sample.map(|n| b.ins().icmp_imm_u(IntCC::Equal, n, 0));
                 let mut e = Emit {
                     b: &mut b,
                     lanes: width,
@@ -909,6 +995,17 @@ fn build_function(
                 let value = b.use_var(var);
                 b.ins()
                     .store(flags, value, state_ptr, slot as i32 * slot_bytes);
+            }
+            let done = b.ins().isub(chunk_end, chunk_first);
+            let done_bytes = b.ins().imul_imm_u(done, i64::from(scratch_stride));
+            for &(line, first_slot) in &phase_lines {
+                let start = b.ins().stack_addr(I64, line, 0);
+                let next = b.ins().iadd(start, done_bytes);
+                for j in 0..LINE_SLOTS {
+                    let value = b.ins().load(float, flags, next, j as i32 * element);
+                    let at = (first_slot + j) as i32 * slot_bytes;
+                    b.ins().store(flags, value, state_ptr, at);
+                }
             }
         }
         b.ins().jump(chunk_done, &[]);
@@ -958,6 +1055,10 @@ struct SampleCode<'k> {
     crossing: &'k [Option<StackSlot>],
     /// Byte offset of this sample in every scratch slot.
     local: Value,
+    /// Per position, its magnitude bound (see `bounds`).
+    bounds: &'k [Option<f32>],
+    /// Per position, its output line's stack slot, if it has one.
+    lines: &'k [Option<StackSlot>],
 }
 
 impl SampleCode<'_> {
@@ -1094,6 +1195,17 @@ impl SampleCode<'_> {
                         memory: &memory,
                         steady_first,
                         precise_sine: lanes.iter().any(|lane| lane.precise_sines[position]),
+                        first_bound: match operands.first() {
+                            Some(Operand::Node(p)) => self.bounds[*p],
+                            _ => None,
+                        },
+                        line: self.lines[position].map(|line| {
+                            let start = e.b.ins().stack_addr(I64, line, 0);
+                            OutputLine {
+                                at: e.b.ins().iadd(start, self.local),
+                                stride: (self.width * 4) as i32,
+                            }
+                        }),
                     };
                     nodes::lower(e, op, &args, &node_state, sample_clock, rate).ok_or_else(
                         || JitError::Unsupported {
@@ -1104,7 +1216,8 @@ impl SampleCode<'_> {
                 }
             };
             values[position] = Some(value);
-            if let (false, Some(slot)) = (earlier, self.crossing[position]) {
+            let written = self.lines[position].is_some();
+            if let (false, false, Some(slot)) = (earlier, written, self.crossing[position]) {
                 let address = e.b.ins().stack_addr(I64, slot, 0);
                 let address = e.b.ins().iadd(address, self.local);
                 e.b.ins().store(flags, value, address, 0);

@@ -9,6 +9,7 @@
 
 #![deny(unsafe_code)]
 
+mod bounds;
 #[allow(unsafe_code)]
 pub mod call;
 mod delay_lines;

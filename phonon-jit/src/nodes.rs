@@ -6,7 +6,7 @@
 //! (see `kernel`).
 
 use crate::delay_lines;
-use crate::emit::Emit;
+use crate::emit::{buffer_flags, Emit};
 use crate::emit_dynamics::{self, Segments};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{InstBuilder, Value};
@@ -68,7 +68,7 @@ pub fn initial_state(op: &Op, rate: f32, seed: u64) -> Vec<f32> {
             K::Sine | K::Line => vec![0.0],
             // phase, then the output line's slots 0..4 (slot 4 is always
             // empty between samples).
-            K::Saw | K::Square | K::Pulse | K::Tri => vec![0.0; 5],
+            K::Saw | K::Square | K::Pulse | K::Tri => vec![0.0; 1 + LINE_SLOTS],
             K::Noise => vec![f32::from_bits(xorshift_start(seed))],
             K::Pink => {
                 let mut state = vec![0.0; 8];
@@ -97,16 +97,34 @@ pub fn initial_state(op: &Op, rate: f32, seed: u64) -> Vec<f32> {
 /// How many of an operation's last state slots live in memory instead of
 /// registers: values read every sample but written rarely (the SVF's glide
 /// steps, set once per control period), which would otherwise hold a vector
-/// register through the whole loop, and delay lines (see `delay_lines`).
+/// register through the whole loop, delay lines (see `delay_lines`), and
+/// the output lines of band-limited oscillators (see [`OutputLine`]).
 pub fn memory_slots(op: &Op, rate: f32) -> usize {
     use NodeKind as K;
     match op {
         Op::Dsp(K::Lpf | K::Hpf | K::Bpf | K::Notch | K::Rlpf | K::Rhpf) => 2,
+        Op::Dsp(kind) if has_output_line(*kind) => LINE_SLOTS,
         Op::Dsp(kind @ (K::Delay | K::Reverb | K::Chorus)) => {
             delay_lines::memory_slots(*kind, rate)
         }
         _ => 0,
     }
+}
+
+/// Whether `kind` is a band-limited oscillator, with an [`OutputLine`].
+pub(crate) fn has_output_line(kind: NodeKind) -> bool {
+    use NodeKind as K;
+    matches!(kind, K::Saw | K::Square | K::Pulse | K::Tri)
+}
+
+/// Whether the code of `op` does work on control samples only (see
+/// [`SampleClock`]): the SVF family's coefficients.
+pub(crate) fn has_control_work(op: &Op) -> bool {
+    use NodeKind as K;
+    matches!(
+        op,
+        Op::Dsp(K::Lpf | K::Hpf | K::Bpf | K::Notch | K::Rlpf | K::Rhpf)
+    )
 }
 
 /// A node's state as its code sees it.
@@ -120,7 +138,30 @@ pub(crate) struct NodeState<'s> {
     pub steady_first: bool,
     /// A `sine` computes its sine in `f64` (see `phase_inputs`).
     pub precise_sine: bool,
+    /// A bound on the magnitude of the first argument (a filter's signal
+    /// input) in every lane, where its kernel guarantees one (see
+    /// `bounds`).
+    pub first_bound: Option<f32>,
+    /// A band-limited oscillator's output line (see [`blep_osc`]).
+    pub line: Option<OutputLine>,
 }
+
+/// Where a band-limited oscillator keeps its output line during a loop: an
+/// array in the stack frame, one vector per output sample of the chunk and
+/// [`LINE_SLOTS`] more, that holds sample `i` at `i` slot strides from its
+/// start. Before the loop the line's state slots fill its first
+/// [`LINE_SLOTS`] elements; after it, they take the last ones back.
+#[derive(Clone, Copy)]
+pub(crate) struct OutputLine {
+    /// The address of this sample's element.
+    pub at: Value,
+    /// Bytes per element (one vector).
+    pub stride: i32,
+}
+
+/// How many of a band-limited oscillator's state slots (after its phase)
+/// hold its output line between blocks.
+pub(crate) const LINE_SLOTS: usize = 4;
 
 /// The xorshift32 state after seeding, as `osc::Noise` seeds it: the seed
 /// through SplitMix64's finaliser, low bit forced so the state is nonzero.
@@ -136,7 +177,8 @@ pub fn xorshift_start(seed: u64) -> u32 {
 pub(crate) struct SampleClock {
     /// On a control sample (absolute index a multiple of
     /// [`CONTROL_PERIOD`]): a scalar `i8`, true when the index is 0. `None`
-    /// on every other sample.
+    /// on every other sample, and on every sample of a loop without a node
+    /// that [`has_control_work`] (which must name every node that reads it).
     pub control: Option<Value>,
 }
 
@@ -199,21 +241,21 @@ fn dsp(
         }
         K::Saw => {
             let dt = dt(e);
-            blep_osc(e, dt, Shape::Saw, state)
+            blep_osc(e, dt, Shape::Saw, state[0], node_state.line?)
         }
         K::Square => {
             let dt = dt(e);
             let half = e.splat(0.5);
-            blep_osc(e, dt, Shape::Pulse(half), state)
+            blep_osc(e, dt, Shape::Pulse(half), state[0], node_state.line?)
         }
         K::Pulse => {
             let dt = dt(e);
             let width = e.clamp_finite(args[1], 0.0, 1.0);
-            blep_osc(e, dt, Shape::Pulse(width), state)
+            blep_osc(e, dt, Shape::Pulse(width), state[0], node_state.line?)
         }
         K::Tri => {
             let dt = dt(e);
-            blep_osc(e, dt, Shape::Tri, state)
+            blep_osc(e, dt, Shape::Tri, state[0], node_state.line?)
         }
         K::Noise => noise(e, state),
         K::Pink => pink(e, state),
@@ -324,30 +366,48 @@ enum Shape {
 /// A discontinuity: where in the phase, whether the value or the slope
 /// jumps, and by how much.
 struct Jump {
-    at: Value,
+    at: Place,
     corner: bool,
     height: Value,
 }
 
+/// Where a jump sits in the phase, which decides its test: the reference
+/// asks `phase < at <= advanced`, and as the phase is always in `0..1` the
+/// first half holds for any `at >= 1`.
+#[derive(Clone, Copy)]
+enum Place {
+    /// In `0..=1`.
+    Within(Value),
+    /// At 1: crossed exactly when the phase wraps.
+    End,
+    /// At or beyond 1, in the next period.
+    Beyond(Value),
+}
+
 /// `osc::BlepOsc::tick` for one of the shapes: naive value into the line,
 /// advance by the phase step `dt`, every crossed jump's residual into slots
-/// 1..4, pop slot 0.
-fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, state: &[Variable]) -> Value {
-    let phase = e.b.use_var(state[0]);
-    // The output line: slots 0..4 from the state, slot 4 empty.
-    let mut slots: Vec<Value> = (1..5).map(|i| e.b.use_var(state[i])).collect();
+/// 1..4, pop slot 0. Slot `j` is the line's element `j` strides on from
+/// this sample's, so the line moves on by itself as the samples do, where
+/// slots held in variables would be copied along on every sample.
+fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: OutputLine) -> Value {
+    let phase = e.b.use_var(phase_var);
+    let flags = buffer_flags();
+    let float = e.float_type();
+    let slot_offset = |j: usize| j as i32 * line.stride;
+    // Slot 4 starts empty.
     let zero = e.splat(0.0);
-    slots.push(zero);
+    e.b.ins()
+        .store(flags, zero, line.at, slot_offset(LINE_SLOTS));
 
     let (naive, jumps) = match shape {
         Shape::Saw => {
             let twice = e.mul_const(phase, 2.0);
             let naive = e.add_const(twice, -1.0);
-            let (at, height) = (e.splat(1.0), e.splat(-2.0));
+            let height = e.splat(-2.0);
             (
                 naive,
                 vec![Jump {
-                    at,
+                    at: Place::End,
                     corner: false,
                     height,
                 }],
@@ -362,17 +422,17 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, state: &[Variable]) -> Value 
             let next_width = e.add(one, width);
             let jumps = vec![
                 Jump {
-                    at: width,
+                    at: Place::Within(width),
                     corner: false,
                     height: down,
                 },
                 Jump {
-                    at: one,
+                    at: Place::End,
                     corner: false,
                     height: up,
                 },
                 Jump {
-                    at: next_width,
+                    at: Place::Beyond(next_width),
                     corner: false,
                     height: down,
                 },
@@ -391,11 +451,15 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, state: &[Variable]) -> Value 
             let naive = e.select(first, rising, naive);
             let bend = e.mul_const(dt, 8.0);
             let minus_bend = e.neg(bend);
-            let corners = [(0.25, minus_bend), (0.75, bend), (1.25, minus_bend)];
+            let corners = [
+                (Place::Within(e.splat(0.25)), minus_bend),
+                (Place::Within(e.splat(0.75)), bend),
+                (Place::Beyond(e.splat(1.25)), minus_bend),
+            ];
             let jumps = corners
                 .into_iter()
                 .map(|(at, height)| Jump {
-                    at: e.splat(at),
+                    at,
                     corner: true,
                     height,
                 })
@@ -404,14 +468,21 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, state: &[Variable]) -> Value 
         }
     };
 
-    slots[2] = e.add(slots[2], naive);
+    let pending = e.b.ins().load(float, flags, line.at, slot_offset(2));
+    let with_naive = e.add(pending, naive);
+    e.b.ins().store(flags, with_naive, line.at, slot_offset(2));
     let advanced = e.add(phase, dt);
+    let wraps = e.compare_const(FloatCC::GreaterThanOrEqual, advanced, 1.0);
     let crossings: Vec<Value> = jumps
         .iter()
-        .map(|jump| {
-            let after_start = e.compare(FloatCC::LessThan, phase, jump.at);
-            let reached = e.compare(FloatCC::LessThanOrEqual, jump.at, advanced);
-            e.and_masks(after_start, reached)
+        .map(|jump| match jump.at {
+            Place::Within(at) => {
+                let after_start = e.compare(FloatCC::LessThan, phase, at);
+                let reached = e.compare(FloatCC::LessThanOrEqual, at, advanced);
+                e.and_masks(after_start, reached)
+            }
+            Place::End => wraps,
+            Place::Beyond(at) => e.compare(FloatCC::LessThanOrEqual, at, advanced),
         })
         .collect();
     // A jump is crossed about once a period: its residuals are computed in
@@ -421,21 +492,17 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, state: &[Variable]) -> Value 
         any = e.b.ins().bor(any, crossed);
     }
     let any = e.any_lane(any);
-    let line: Vec<Variable> = slots[1..]
-        .iter()
-        .map(|&slot| {
-            let var = e.b.declare_var(e.float_type());
-            e.b.def_var(var, slot);
-            var
-        })
-        .collect();
     let correct = e.b.create_block();
     let join = e.b.create_block();
     e.b.ins().brif(any, correct, &[], join, &[]);
     e.b.seal_block(correct);
     e.b.switch_to_block(correct);
     for (jump, crossed) in jumps.iter().zip(crossings) {
-        let past = e.sub(advanced, jump.at);
+        let at = match jump.at {
+            Place::Within(at) | Place::Beyond(at) => at,
+            Place::End => e.splat(1.0),
+        };
+        let past = e.sub(advanced, at);
         let since = e.div(past, dt);
         let since = e.clamp_finite(since, 0.0, 1.0);
         let residuals = if jump.corner {
@@ -443,32 +510,27 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, state: &[Variable]) -> Value 
         } else {
             blep_residuals(e, since)
         };
-        for (&var, residual) in line.iter().zip(residuals) {
-            let slot = e.b.use_var(var);
+        for (j, residual) in (1..=LINE_SLOTS).zip(residuals) {
+            let slot = e.b.ins().load(float, flags, line.at, slot_offset(j));
             let scaled = e.mul(jump.height, residual);
             let added = e.add(slot, scaled);
             let slot = e.select(crossed, added, slot);
-            e.b.def_var(var, slot);
+            e.b.ins().store(flags, slot, line.at, slot_offset(j));
         }
     }
     e.b.ins().jump(join, &[]);
     e.b.seal_block(join);
     e.b.switch_to_block(join);
-    for (slot, &var) in slots[1..].iter_mut().zip(&line) {
-        *slot = e.b.use_var(var);
-    }
-    let next_phase = wrap_phase(e, advanced);
+    let wrapped = e.add_const(advanced, -1.0);
+    let next_phase = e.select(wraps, wrapped, advanced);
 
     // Pop: the sample finished two steps ago leaves; the line moves on.
     // The reference resets on a non-finite output, which cannot happen
     // here: the naive value is within ±1, `dt` and the width are clamped,
     // `since` is clamped to 0..1 (a NaN reads as 0), so every residual and
     // height is bounded and the line stays finite.
-    e.b.def_var(state[0], next_phase);
-    for (i, &slot) in slots[1..].iter().enumerate() {
-        e.b.def_var(state[1 + i], slot);
-    }
-    slots[0]
+    e.b.def_var(phase_var, next_phase);
+    e.b.ins().load(float, flags, line.at, slot_offset(0))
 }
 
 /// `osc::blep_residual` at `x - 2, x - 1, x, x + 1` for `x` in `0..=1`: one
@@ -604,7 +666,13 @@ fn pink(e: &mut Emit, state: &[Variable]) -> Value {
 ///
 /// A non-finite output or state still clears both states and outputs 0 on
 /// that very sample, in a block that the sample branches around unless a
-/// lane needs it.
+/// lane needs it. Where the signal input is bounded (see `bounds`: an
+/// oscillator, say) none can occur, and the per-sample test goes: the
+/// bilinear transform maps the passive analog filter (damping `k >= 1 /
+/// MAX_Q > 0`) to a state update that is a contraction whatever `g` and `k`
+/// (modulated or not), so the state stays within a modest multiple of the
+/// input's bound, and the reference's reset never fires. Should rounding
+/// ever prove that wrong, control samples still clear a non-finite state.
 fn svf_tick(
     e: &mut Emit,
     args: &[Value],
@@ -618,10 +686,17 @@ fn svf_tick(
     let [ic1_var, ic2_var, g_var, k_var] = [state[0], state[1], state[2], state[3]];
     let [g_step_at, k_step_at] = [node_state.memory[0], node_state.memory[1]];
 
+    let bounded = node_state
+        .first_bound
+        .is_some_and(|bound| bound <= SVF_BOUNDED_INPUT);
     if let Some(is_first) = clock.control {
         for var in [ic1_var, ic2_var] {
             let value = e.b.use_var(var);
-            let flushed = e.flush_denormal(value);
+            let flushed = if bounded {
+                e.flush_denormal_and_non_finite(value)
+            } else {
+                e.flush_denormal(value)
+            };
             e.b.def_var(var, flushed);
         }
         let top = svf::MAX_CUTOFF.min(0.45 * rate);
@@ -705,6 +780,11 @@ fn svf_tick(
         }
     };
 
+    e.b.def_var(ic1_var, next_ic1);
+    e.b.def_var(ic2_var, next_ic2);
+    if bounded {
+        return y;
+    }
     // `y - y` is NaN exactly where `y` is not finite, and so is `y` where
     // a state it sums (scaled by finite non-zero factors, with the finite
     // previous states) is not finite; only a state outside `y` needs its
@@ -727,8 +807,6 @@ fn svf_tick(
     let any_broken = e.any_lane(broken);
     let output = e.b.declare_var(e.float_type());
     e.b.def_var(output, y);
-    e.b.def_var(ic1_var, next_ic1);
-    e.b.def_var(ic2_var, next_ic2);
     let clear = e.b.create_block();
     let join = e.b.create_block();
     e.b.ins().brif(any_broken, clear, &[], join, &[]);
@@ -745,6 +823,11 @@ fn svf_tick(
     e.b.switch_to_block(join);
     e.b.use_var(output)
 }
+
+/// The largest bound on an SVF's signal input (see `svf_tick`) for which
+/// it leaves out the per-sample finiteness test: far below where any gain
+/// the filter can have would approach `f32::MAX`.
+const SVF_BOUNDED_INPUT: f32 = 1e6;
 
 /// `Rust`'s `a.min(b)`: a NaN `b` yields `a`.
 fn rust_min(e: &mut Emit, a: Value, b: Value) -> Value {
