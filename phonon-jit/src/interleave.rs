@@ -13,15 +13,6 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::FunctionBuilder;
 
-/// Which way a chunk moves.
-#[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Direction {
-    /// Lane buffers into the scratch slot (an input).
-    ToScratch,
-    /// The scratch slot into lane buffers (an output).
-    FromScratch,
-}
-
 /// One packed slot's transfer: the table entries holding its lane buffer
 /// pointers, and its scratch slot.
 pub(crate) struct Transfer {
@@ -30,30 +21,181 @@ pub(crate) struct Transfer {
     /// Byte offset in `table` of each lane's pointer (one to four lanes).
     pub entries: Vec<i32>,
     pub scratch: StackSlot,
-    pub direction: Direction,
 }
 
 /// Bytes per interleaved sample.
 const STRIDE: i64 = 16;
 
-/// Emits the loop moving samples `first..end` of every transfer; the
-/// builder continues in a new block after it. Sample `i` sits at byte
-/// `4 i` of a lane buffer and `16 (i - first)` of its scratch slot.
-/// Returns, when any transfer is an input, a flag (`i8`) that is true when
-/// every input holds one value (per lane) through the chunk, as controls
-/// do between pattern steps.
-pub(crate) fn move_chunk(
+/// What [`move_inputs`] found about a chunk of inputs.
+pub(crate) struct HeldInputs {
+    /// True (`i8`) when every input holds one value (per lane) through the
+    /// chunk, as controls do between pattern steps. The scratch slots are
+    /// then left unfilled: the loops read `first` instead.
+    pub steady: Value,
+    /// Per transfer, its scratch slot and its chunk's first sample.
+    pub first: Vec<(StackSlot, Value)>,
+}
+
+/// Emits the code that moves samples `first..end` of every input transfer
+/// into its scratch slot, unless they all hold still; the builder
+/// continues in a new block after it. Sample `i` sits at byte `4 i` of a
+/// lane buffer and `16 (i - first)` of its scratch slot. The test of
+/// stillness reads each lane's samples in place, so a steady chunk (most
+/// chunks) costs one compare per four samples and lane, and no shuffles.
+pub(crate) fn move_inputs(
     b: &mut FunctionBuilder,
     transfers: &[Transfer],
     first: Value,
     end: Value,
-) -> Option<Value> {
+) -> Option<HeldInputs> {
     if transfers.is_empty() {
         return None;
     }
     let flags = buffer_flags();
-    // Fresh loads: short-lived pointers the loop can keep in registers.
-    let pointers: Vec<Vec<Value>> = transfers
+    let pointers = lane_pointers(b, transfers);
+    let first_byte = b.ins().ishl_imm_u(first, 2);
+    let references: Vec<Value> = pointers
+        .iter()
+        .map(|lanes| gather(b, lanes, first_byte))
+        .collect();
+    // Each lane's first sample in all four lanes, to compare four samples
+    // of that lane at once.
+    let lane_references: Vec<[Value; 4]> = references
+        .iter()
+        .map(|&reference| {
+            [0u8, 1, 2, 3].map(|lane| {
+                let value = b.ins().extractlane(reference, lane);
+                b.ins().splat(F32X4, value)
+            })
+        })
+        .collect();
+    let varying = b.declare_var(I32X4);
+    let zero = b.ins().iconst(I32, 0);
+    let none = b.ins().splat(I32X4, zero);
+    b.def_var(varying, none);
+    let mark = |b: &mut FunctionBuilder, values: Value, reference: Value| {
+        let differs = b.ins().fcmp(FloatCC::NotEqual, values, reference);
+        let so_far = b.use_var(varying);
+        let so_far = b.ins().bor(so_far, differs);
+        b.def_var(varying, so_far);
+    };
+    sample_loop(
+        b,
+        first,
+        end,
+        &mut |b, byte, _| {
+            for (lanes, lane_references) in pointers.iter().zip(&lane_references) {
+                for (lane, &reference) in lane_references.iter().enumerate() {
+                    let address = b.ins().iadd(lanes[lane.min(lanes.len() - 1)], byte);
+                    let four = b.ins().load(F32X4, flags, address, 0);
+                    mark(b, four, reference);
+                }
+            }
+        },
+        &mut |b, byte, _| {
+            for (lanes, &reference) in pointers.iter().zip(&references) {
+                let vector = gather(b, lanes, byte);
+                mark(b, vector, reference);
+            }
+        },
+    );
+    let varying = b.use_var(varying);
+    let any = b.ins().vany_true(varying);
+    let steady = b.ins().icmp_imm_u(IntCC::Equal, any, 0);
+
+    let fill = b.create_block();
+    let filled = b.create_block();
+    b.ins().brif(any, fill, &[], filled, &[]);
+    b.seal_block(fill);
+    b.switch_to_block(fill);
+    let bases = scratch_bases(b, transfers);
+    sample_loop(
+        b,
+        first,
+        end,
+        &mut |b, byte, local| {
+            for (lanes, &base) in pointers.iter().zip(&bases) {
+                let scratch = b.ins().iadd(base, local);
+                let rows = [0, 1, 2, 3].map(|lane| {
+                    let address = b.ins().iadd(lanes[lane.min(lanes.len() - 1)], byte);
+                    b.ins().load(F32X4, flags, address, 0)
+                });
+                for (s, column) in transpose(b, rows).into_iter().enumerate() {
+                    b.ins()
+                        .store(flags, column, scratch, s as i32 * STRIDE as i32);
+                }
+            }
+        },
+        &mut |b, byte, local| {
+            for (lanes, &base) in pointers.iter().zip(&bases) {
+                let scratch = b.ins().iadd(base, local);
+                let vector = gather(b, lanes, byte);
+                b.ins().store(flags, vector, scratch, 0);
+            }
+        },
+    );
+    b.ins().jump(filled, &[]);
+    b.seal_block(filled);
+    b.switch_to_block(filled);
+    Some(HeldInputs {
+        steady,
+        first: transfers
+            .iter()
+            .map(|transfer| transfer.scratch)
+            .zip(references)
+            .collect(),
+    })
+}
+
+/// Emits the code that moves samples `first..end` of every output
+/// transfer from its scratch slot into its lane buffers; the builder
+/// continues in a new block after it.
+pub(crate) fn move_outputs(
+    b: &mut FunctionBuilder,
+    transfers: &[Transfer],
+    first: Value,
+    end: Value,
+) {
+    if transfers.is_empty() {
+        return;
+    }
+    let flags = buffer_flags();
+    let pointers = lane_pointers(b, transfers);
+    let bases = scratch_bases(b, transfers);
+    sample_loop(
+        b,
+        first,
+        end,
+        &mut |b, byte, local| {
+            for (lanes, &base) in pointers.iter().zip(&bases) {
+                let scratch = b.ins().iadd(base, local);
+                let rows =
+                    [0, 1, 2, 3].map(|s| b.ins().load(F32X4, flags, scratch, s * STRIDE as i32));
+                for (lane, column) in transpose(b, rows).into_iter().enumerate().take(lanes.len()) {
+                    let address = b.ins().iadd(lanes[lane], byte);
+                    b.ins().store(flags, column, address, 0);
+                }
+            }
+        },
+        &mut |b, byte, local| {
+            for (lanes, &base) in pointers.iter().zip(&bases) {
+                let scratch = b.ins().iadd(base, local);
+                let vector = b.ins().load(F32X4, flags, scratch, 0);
+                for (lane, &pointer) in lanes.iter().enumerate() {
+                    let scalar = b.ins().extractlane(vector, lane as u8);
+                    let address = b.ins().iadd(pointer, byte);
+                    b.ins().store(flags, scalar, address, 0);
+                }
+            }
+        },
+    );
+}
+
+/// Each transfer's lane buffer pointers, freshly loaded: short-lived values
+/// the loops can keep in registers.
+fn lane_pointers(b: &mut FunctionBuilder, transfers: &[Transfer]) -> Vec<Vec<Value>> {
+    let flags = buffer_flags();
+    transfers
         .iter()
         .map(|t| {
             t.entries
@@ -61,32 +203,29 @@ pub(crate) fn move_chunk(
                 .map(|&offset| b.ins().load(I64, flags, t.table, offset))
                 .collect()
         })
-        .collect();
-    let bases: Vec<Value> = transfers
+        .collect()
+}
+
+fn scratch_bases(b: &mut FunctionBuilder, transfers: &[Transfer]) -> Vec<Value> {
+    transfers
         .iter()
         .map(|t| b.ins().stack_addr(I64, t.scratch, 0))
-        .collect();
-    // Each input's first sample, and a mask of the lanes that differed from
-    // it at some sample (a NaN always differs).
-    let first_byte = b.ins().ishl_imm_u(first, 2);
-    let references: Vec<Option<Value>> = transfers
-        .iter()
-        .zip(&pointers)
-        .map(|(t, lanes)| {
-            (t.direction == Direction::ToScratch).then(|| gather(b, lanes, first_byte))
-        })
-        .collect();
-    let varying = b.declare_var(I32X4);
-    let zero = b.ins().iconst(I32, 0);
-    let none = b.ins().splat(I32X4, zero);
-    b.def_var(varying, none);
-    let mark = |b: &mut FunctionBuilder, column: Value, reference: Value| {
-        let differs = b.ins().fcmp(FloatCC::NotEqual, column, reference);
-        let so_far = b.use_var(varying);
-        let so_far = b.ins().bor(so_far, differs);
-        b.def_var(varying, so_far);
-    };
+        .collect()
+}
 
+/// The code emitted per step of [`sample_loop`], given the byte offsets of
+/// its first sample in a lane buffer and in a scratch slot.
+type Step<'s> = dyn FnMut(&mut FunctionBuilder, Value, Value) + 's;
+
+/// A loop over samples `first..end`, four at a time with `quad` and the
+/// rest one at a time with `single`; the builder continues after it.
+fn sample_loop(
+    b: &mut FunctionBuilder,
+    first: Value,
+    end: Value,
+    quad: &mut Step,
+    single: &mut Step,
+) {
     let index = b.declare_var(I64);
     b.def_var(index, first);
     let quad_head = b.create_block();
@@ -107,37 +246,7 @@ pub(crate) fn move_chunk(
 
     b.switch_to_block(quad_body);
     let (byte, local) = addresses(b, i, first);
-    for (((transfer, lanes), &base), reference) in
-        transfers.iter().zip(&pointers).zip(&bases).zip(&references)
-    {
-        let scratch = b.ins().iadd(base, local);
-        let lane_at = |b: &mut FunctionBuilder, lane: usize| {
-            let pointer = lanes[lane.min(lanes.len() - 1)];
-            b.ins().iadd(pointer, byte)
-        };
-        match (transfer.direction, *reference) {
-            (Direction::ToScratch, Some(reference)) => {
-                let rows = [0, 1, 2, 3].map(|lane| {
-                    let address = lane_at(b, lane);
-                    b.ins().load(F32X4, flags, address, 0)
-                });
-                for (s, column) in transpose(b, rows).into_iter().enumerate() {
-                    b.ins()
-                        .store(flags, column, scratch, s as i32 * STRIDE as i32);
-                    mark(b, column, reference);
-                }
-            }
-            (Direction::ToScratch, None) => {}
-            (Direction::FromScratch, _) => {
-                let rows =
-                    [0, 1, 2, 3].map(|s| b.ins().load(F32X4, flags, scratch, s * STRIDE as i32));
-                for (lane, column) in transpose(b, rows).into_iter().enumerate().take(lanes.len()) {
-                    let address = lane_at(b, lane);
-                    b.ins().store(flags, column, address, 0);
-                }
-            }
-        }
-    }
+    quad(b, byte, local);
     b.def_var(index, after_four);
     b.ins().jump(quad_head, &[]);
     b.seal_block(quad_head);
@@ -150,27 +259,7 @@ pub(crate) fn move_chunk(
 
     b.switch_to_block(tail_body);
     let (byte, local) = addresses(b, i, first);
-    for (((transfer, lanes), &base), reference) in
-        transfers.iter().zip(&pointers).zip(&bases).zip(&references)
-    {
-        let scratch = b.ins().iadd(base, local);
-        match (transfer.direction, *reference) {
-            (Direction::ToScratch, Some(reference)) => {
-                let vector = gather(b, lanes, byte);
-                b.ins().store(flags, vector, scratch, 0);
-                mark(b, vector, reference);
-            }
-            (Direction::ToScratch, None) => {}
-            (Direction::FromScratch, _) => {
-                let vector = b.ins().load(F32X4, flags, scratch, 0);
-                for (lane, &pointer) in lanes.iter().enumerate() {
-                    let scalar = b.ins().extractlane(vector, lane as u8);
-                    let address = b.ins().iadd(pointer, byte);
-                    b.ins().store(flags, scalar, address, 0);
-                }
-            }
-        }
-    }
+    single(b, byte, local);
     let next = b.ins().iadd_imm_u(i, 1);
     b.def_var(index, next);
     b.ins().jump(tail_head, &[]);
@@ -178,12 +267,6 @@ pub(crate) fn move_chunk(
 
     b.switch_to_block(done);
     b.seal_block(done);
-    if references.iter().all(Option::is_none) {
-        return None;
-    }
-    let varying = b.use_var(varying);
-    let any = b.ins().vany_true(varying);
-    Some(b.ins().icmp_imm_u(IntCC::Equal, any, 0))
 }
 
 /// One sample of four lane buffers (the last lane's repeated where there

@@ -9,7 +9,7 @@
 use crate::bounds::magnitude_bounds;
 use crate::call::{Layout, NativeCode, CTX_CLOCK_OFFSET, CTX_FRAMES_OFFSET};
 use crate::emit::{buffer_flags, ConstantPool, Emit};
-use crate::interleave::{move_chunk, Direction, Transfer};
+use crate::interleave::{move_inputs, move_outputs, Transfer};
 use crate::lanes::{LaneForm, Operand, Role};
 use crate::node_state::NodeStateSlots;
 use crate::nodes::{self, NodeState, OutputLine, SampleClock, LINE_SLOTS};
@@ -663,7 +663,6 @@ fn build_function(
                         table: Value,
                         first: usize,
                         slot: usize,
-                        direction: Direction,
                         list: &mut Vec<Transfer>| {
             let slot_data = StackSlotData::new(StackSlotKind::ExplicitSlot, CHUNK as u32 * 16, 4);
             let stack_slot = b.create_sized_stack_slot(slot_data);
@@ -673,7 +672,6 @@ fn build_function(
                     .map(|lane| ((first + slot * lanes.len() + lane) * 8) as i32)
                     .collect(),
                 scratch: stack_slot,
-                direction,
             });
             Some(stack_slot)
         };
@@ -682,15 +680,7 @@ fn build_function(
                 if width == 1 || shared_input(lanes, slot) {
                     return None;
                 }
-                let direction = Direction::ToScratch;
-                transfer(
-                    &mut b,
-                    inputs_ptr,
-                    first_input,
-                    slot,
-                    direction,
-                    &mut to_scratch,
-                )
+                transfer(&mut b, inputs_ptr, first_input, slot, &mut to_scratch)
             })
             .collect();
         let output_scratch: Vec<Option<StackSlot>> = (0..outputs)
@@ -698,15 +688,7 @@ fn build_function(
                 if width == 1 {
                     return None;
                 }
-                let direction = Direction::FromScratch;
-                transfer(
-                    &mut b,
-                    outputs_ptr,
-                    first_output,
-                    slot,
-                    direction,
-                    &mut from_scratch,
-                )
+                transfer(&mut b, outputs_ptr, first_output, slot, &mut from_scratch)
             })
             .collect();
         first_input += inputs * lanes.len();
@@ -821,13 +803,14 @@ fn build_function(
     // A chunk whose inputs hold still (between pattern steps) runs its own
     // copy of the loops, which reads each input once before them, so the
     // work on inputs alone (an oscillator's phase step) leaves the loop.
-    let steady = move_chunk(&mut b, &to_scratch, chunk_first, chunk_end);
+    let held_inputs = move_inputs(&mut b, &to_scratch, chunk_first, chunk_end);
     let mut constants = ConstantPool::new((plan.state_len * 4) as i32, width, state_ptr);
     let chunk_done = b.create_block();
-    let variants: Vec<(bool, Block)> = match steady {
-        Some(flag) => {
+    let variants: Vec<(bool, Block)> = match &held_inputs {
+        Some(held) => {
             let (steady_loops, varying_loops) = (b.create_block(), b.create_block());
-            b.ins().brif(flag, steady_loops, &[], varying_loops, &[]);
+            b.ins()
+                .brif(held.steady, steady_loops, &[], varying_loops, &[]);
             vec![(true, steady_loops), (false, varying_loops)]
         }
         None => {
@@ -846,7 +829,9 @@ fn build_function(
                     .iter()
                     .map(|stack_slot| {
                         let stack_slot = stack_slot.filter(|_| steady)?;
-                        Some(b.ins().stack_load(I64, F32X4, stack_slot, 0))
+                        let held = held_inputs.as_ref()?;
+                        let (_, first) = held.first.iter().find(|(s, _)| *s == stack_slot)?;
+                        Some(*first)
                     })
                     .collect()
             })
@@ -1012,7 +997,7 @@ fn build_function(
     }
     b.seal_block(chunk_done);
     b.switch_to_block(chunk_done);
-    move_chunk(&mut b, &from_scratch, chunk_first, chunk_end);
+    move_outputs(&mut b, &from_scratch, chunk_first, chunk_end);
     b.def_var(chunk_start, chunk_end);
     let more = b.ins().icmp(IntCC::UnsignedLessThan, chunk_end, frames);
     b.ins().brif(more, chunk_head, &[], exit, &[]);
@@ -1038,7 +1023,7 @@ struct SampleCode<'k> {
     /// Per output slot, the interleaved scratch slot it is written to.
     output_scratch: &'k [Option<StackSlot>],
     /// Per input slot, its value for the whole loop, where the chunk's
-    /// inputs hold still (see `move_chunk`).
+    /// inputs hold still (see `move_inputs`).
     held: &'k [Option<Value>],
     /// Byte offset of this sample in every buffer.
     offset: Value,

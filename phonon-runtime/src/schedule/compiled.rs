@@ -186,7 +186,9 @@ impl StageWork for Compiled {
         sum_channels(left, nodes.iter().map(|&(node, _)| channel(node)));
         // Where every output is mono (one buffer for both channels) the
         // right sum is the left one, bit for bit.
-        let mono = nodes.iter().all(|(left_node, right_node)| left_node == right_node);
+        let mono = nodes
+            .iter()
+            .all(|(left_node, right_node)| left_node == right_node);
         if mono && left.len() == right.len() {
             right.copy_from_slice(left);
         } else {
