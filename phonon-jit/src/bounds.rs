@@ -63,26 +63,7 @@ pub(crate) fn magnitude_bounds(lanes: &[LaneForm]) -> Vec<Option<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lanes::LaneForm;
-    use phonon_ir::graph::NodeId;
-
-    fn form(roles: Vec<Role>) -> LaneForm {
-        let count = roles.len();
-        LaneForm {
-            nodes: (0..count).map(NodeId::new).collect(),
-            roles,
-            inputs: vec![NodeId::new(99)],
-            outputs: vec![count - 1],
-            precise_sines: vec![false; count],
-        }
-    }
-
-    fn compute(op: Op, operands: &[usize]) -> Role {
-        Role::Compute {
-            op,
-            operands: operands.iter().map(|&p| Operand::Node(p)).collect(),
-        }
-    }
+    use crate::lanes::test_forms::{compute, form};
 
     #[test]
     fn an_oscillator_times_constants_is_bounded_in_every_lane() {

@@ -605,6 +605,27 @@ fn phase_has_control_work(
     })
 }
 
+/// Whether a scalar function may run four consecutive samples in the lanes
+/// of an `f32x4` ("time-packed"): every node is stateless but `sine`s,
+/// whose phases advance one sample at a time, and each group is one loop
+/// (so no value crosses between loops). An LFO is the typical case.
+fn time_packable(groups: &[Vec<LaneForm>], phases: &[Vec<Range<usize>>]) -> bool {
+    use phonon_ir::dsp::NodeKind as K;
+    let stateless = |op: &Op| {
+        !matches!(op, Op::Delay1)
+            && nodes::initial_state(op, 44_100.0, 0).is_empty()
+            && nodes::memory_slots(op, 44_100.0) == 0
+            && !nodes::has_control_work(op)
+    };
+    phases.iter().all(|ranges| ranges.len() == 1)
+        && groups.iter().all(|lanes| {
+            lanes[0].roles.iter().all(|role| match role {
+                Role::Compute { op, .. } => *op == Op::Dsp(K::Sine) || stateless(op),
+                Role::Const(_) | Role::Input(_) => true,
+            })
+        })
+}
+
 /// Whether every lane of a group reads input `slot` from one node (read
 /// once and splat).
 fn shared_input(lanes: &[LaneForm], slot: usize) -> bool {
@@ -804,7 +825,9 @@ fn build_function(
     // copy of the loops, which reads each input once before them, so the
     // work on inputs alone (an oscillator's phase step) leaves the loop.
     let held_inputs = move_inputs(&mut b, &to_scratch, chunk_first, chunk_end);
-    let mut constants = ConstantPool::new((plan.state_len * 4) as i32, width, state_ptr);
+    let time_packed = width == 1 && time_packable(plan.groups, &phases);
+    let emit_lanes = if time_packed { PACK_WIDTH } else { width };
+    let mut constants = ConstantPool::new((plan.state_len * 4) as i32, emit_lanes, state_ptr);
     let chunk_done = b.create_block();
     let variants: Vec<(bool, Block)> = match &held_inputs {
         Some(held) => {
@@ -880,102 +903,126 @@ fn build_function(
                 }
             }
             b.def_var(counter, chunk_first);
-            let header = b.create_block();
-            let plain_body = b.create_block();
-            let latch = b.create_block();
-            let after = b.create_block();
-            b.ins().jump(header, &[]);
-
-            b.switch_to_block(header);
-            let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
-            constants.pointer = pool_ptr;
-            let i = b.use_var(counter);
-            let offset = b.ins().ishl_imm_u(i, 2);
-            let in_chunk = b.ins().isub(i, chunk_first);
-            let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
-            // A loop without control-rate work has one body and no test.
-            let bodies = if phase_has_control_work(plan.groups, &phases, phase) {
-                let control_body = b.create_block();
-                let n = b.ins().iadd(clock, i);
-                let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
-                let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
-                b.ins().brif(is_control, control_body, &[], plain_body, &[]);
-                b.seal_block(control_body);
-                vec![(control_body, Some(n)), (plain_body, None)]
+            // A time-packed function runs four samples per iteration while
+            // four remain, then one per iteration; any other, one.
+            let passes: &[Option<usize>] = if time_packed {
+                &[Some(PACK_WIDTH), Some(1)]
             } else {
-                b.ins().jump(plain_body, &[]);
-                vec![(plain_body, None)]
+                &[None]
             };
-            b.seal_block(plain_body);
+            for &time_steps in passes {
+                let header = b.create_block();
+                let plain_body = b.create_block();
+                let latch = b.create_block();
+                let after = b.create_block();
+                b.ins().jump(header, &[]);
 
-            let samples: Vec<SampleCode> = plan
-                .groups
-                .iter()
-                .zip(plan.plans)
-                .zip(tables.iter().zip(&scratch).zip(&held))
-                .zip(phases.iter().zip(&crossings))
-                .zip(bounds.iter().zip(&lines))
-                .filter_map(
-                    |(
-                        (
-                            (
-                                (lanes, state),
-                                (
-                                    ((input_ptrs, output_ptrs), (input_scratch, output_scratch)),
-                                    held,
-                                ),
-                            ),
-                            (ranges, crossing),
-                        ),
-                        (bounds, lines),
-                    )| {
-                        Some(SampleCode {
-                            lanes,
-                            width,
-                            input_ptrs,
-                            output_ptrs,
-                            input_scratch,
-                            output_scratch,
-                            held,
-                            offset,
-                            state,
-                            in_memory: plan.in_memory,
-                            state_vars: &state_vars,
-                            slot_bytes,
-                            rate,
-                            range: ranges.get(phase)?.clone(),
-                            crossing,
-                            local,
-                            bounds,
-                            lines,
-                        })
-                    },
-                )
-                .collect();
-            for (block, control_sample) in bodies {
-                b.switch_to_block(block);
-                let is_first = control_sample.map(|n| b.ins().icmp_imm_u(IntCC::Equal, n, 0));
-                let mut e = Emit {
-                    b: &mut b,
-                    lanes: width,
-                    fma,
-                    constants: &mut constants,
+                b.switch_to_block(header);
+                let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
+                constants.pointer = pool_ptr;
+                let i = b.use_var(counter);
+                let offset = b.ins().ishl_imm_u(i, 2);
+                let in_chunk = b.ins().isub(i, chunk_first);
+                let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
+                // A loop without control-rate work has one body and no test.
+                let bodies = if let Some(steps) = time_steps {
+                    let last = b.ins().iadd_imm_u(i, steps as i64);
+                    let fits = b
+                        .ins()
+                        .icmp(IntCC::UnsignedLessThanOrEqual, last, chunk_end);
+                    b.ins().brif(fits, plain_body, &[], after, &[]);
+                    vec![(plain_body, None)]
+                } else if phase_has_control_work(plan.groups, &phases, phase) {
+                    let control_body = b.create_block();
+                    let n = b.ins().iadd(clock, i);
+                    let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
+                    let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
+                    b.ins().brif(is_control, control_body, &[], plain_body, &[]);
+                    b.seal_block(control_body);
+                    vec![(control_body, Some(n)), (plain_body, None)]
+                } else {
+                    b.ins().jump(plain_body, &[]);
+                    vec![(plain_body, None)]
                 };
-                for sample in &samples {
-                    sample.emit(&mut e, &SampleClock { control: is_first })?;
-                }
-                b.ins().jump(latch, &[]);
-            }
-            b.seal_block(latch);
+                b.seal_block(plain_body);
 
-            b.switch_to_block(latch);
-            let next = b.ins().iadd_imm_u(i, 1);
-            b.def_var(counter, next);
-            let more = b.ins().icmp(IntCC::UnsignedLessThan, next, chunk_end);
-            b.ins().brif(more, header, &[], after, &[]);
-            b.seal_block(header);
-            b.seal_block(after);
-            b.switch_to_block(after);
+                let samples: Vec<SampleCode> = plan
+                    .groups
+                    .iter()
+                    .zip(plan.plans)
+                    .zip(tables.iter().zip(&scratch).zip(&held))
+                    .zip(phases.iter().zip(&crossings))
+                    .zip(bounds.iter().zip(&lines))
+                    .filter_map(
+                        |(
+                            (
+                                (
+                                    (lanes, state),
+                                    (
+                                        (
+                                            (input_ptrs, output_ptrs),
+                                            (input_scratch, output_scratch),
+                                        ),
+                                        held,
+                                    ),
+                                ),
+                                (ranges, crossing),
+                            ),
+                            (bounds, lines),
+                        )| {
+                            Some(SampleCode {
+                                lanes,
+                                width,
+                                input_ptrs,
+                                output_ptrs,
+                                input_scratch,
+                                output_scratch,
+                                held,
+                                offset,
+                                state,
+                                in_memory: plan.in_memory,
+                                state_vars: &state_vars,
+                                slot_bytes,
+                                rate,
+                                range: ranges.get(phase)?.clone(),
+                                crossing,
+                                local,
+                                bounds,
+                                lines,
+                                time_steps,
+                            })
+                        },
+                    )
+                    .collect();
+                for (block, control_sample) in bodies {
+                    b.switch_to_block(block);
+                    let is_first = control_sample.map(|n| b.ins().icmp_imm_u(IntCC::Equal, n, 0));
+                    let mut e = Emit {
+                        b: &mut b,
+                        lanes: emit_lanes,
+                        fma,
+                        constants: &mut constants,
+                    };
+                    for sample in &samples {
+                        sample.emit(&mut e, &SampleClock { control: is_first })?;
+                    }
+                    b.ins().jump(latch, &[]);
+                }
+                b.seal_block(latch);
+
+                b.switch_to_block(latch);
+                let next = b.ins().iadd_imm_u(i, time_steps.unwrap_or(1) as i64);
+                b.def_var(counter, next);
+                if time_steps.is_some() {
+                    b.ins().jump(header, &[]);
+                } else {
+                    let more = b.ins().icmp(IntCC::UnsignedLessThan, next, chunk_end);
+                    b.ins().brif(more, header, &[], after, &[]);
+                }
+                b.seal_block(header);
+                b.seal_block(after);
+                b.switch_to_block(after);
+            }
             for &(slot, var) in &phase_slots {
                 let value = b.use_var(var);
                 b.ins()
@@ -1044,6 +1091,9 @@ struct SampleCode<'k> {
     bounds: &'k [Option<f32>],
     /// Per position, its output line's stack slot, if it has one.
     lines: &'k [Option<StackSlot>],
+    /// In a time-packed function (see `time_packable`), how many
+    /// consecutive samples this code computes: 4, or 1 in lane 0.
+    time_steps: Option<usize>,
 }
 
 impl SampleCode<'_> {
@@ -1069,7 +1119,16 @@ impl SampleCode<'_> {
                 let movable = flags.with_readonly().with_can_move();
                 e.b.ins().load(F32, movable, address, 0)
             };
-            let value = if let Some(value) = held[slot] {
+            let value = if let Some(steps) = self.time_steps {
+                let address = e.b.ins().iadd(input_ptrs[slot][0], offset);
+                let movable = flags.with_readonly().with_can_move();
+                if steps == 1 {
+                    let scalar = e.b.ins().load(F32, movable, address, 0);
+                    e.b.ins().splat(F32X4, scalar)
+                } else {
+                    e.b.ins().load(F32X4, movable, address, 0)
+                }
+            } else if let Some(value) = held[slot] {
                 value
             } else if let Some(stack_slot) = input_scratch[slot] {
                 let address = e.b.ins().stack_addr(I64, stack_slot, 0);
@@ -1118,11 +1177,12 @@ impl SampleCode<'_> {
             }
             let value = match role {
                 Role::Const(_) => {
-                    let per_lane =
-                        constant_lanes(lanes, width, position).ok_or(JitError::NotIsomorphic {
+                    let per_lane = constant_lanes(lanes, e.lanes, position).ok_or(
+                        JitError::NotIsomorphic {
                             first: lanes[0].nodes.first().copied(),
                             other: None,
-                        })?;
+                        },
+                    )?;
                     e.constants.hoisting = only_oscillator_frequency(form, position);
                     let value = e.per_lane(&per_lane);
                     e.constants.hoisting = false;
@@ -1184,6 +1244,7 @@ impl SampleCode<'_> {
                             Some(Operand::Node(p)) => self.bounds[*p],
                             _ => None,
                         },
+                        time_steps: self.time_steps,
                         line: self.lines[position].map(|line| {
                             let start = e.b.ins().stack_addr(I64, line, 0);
                             OutputLine {
@@ -1251,7 +1312,9 @@ impl SampleCode<'_> {
                 continue;
             }
             for (lane, &pointer) in output_ptrs[slot].iter().enumerate() {
-                let scalar = if width == 1 {
+                let scalar = if self.time_steps == Some(1) {
+                    e.b.ins().extractlane(value, 0)
+                } else if width == 1 {
                     value
                 } else {
                     e.b.ins().extractlane(value, lane as u8)
@@ -1270,5 +1333,56 @@ impl CompiledKernel {
     /// elsewhere (`program::StagedFunctions`).
     pub(crate) fn into_native(self) -> NativeCode {
         self.code
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::test_forms::{compute, form};
+    use phonon_ir::dsp::NodeKind as K;
+
+    fn packable(groups: &[Vec<LaneForm>]) -> bool {
+        let plans: Vec<StatePlan> = groups
+            .iter()
+            .map(|lanes| StatePlan::new(lanes, 1, KernelOptions { rate: 44_100.0 }, 0))
+            .collect();
+        let phases: Vec<Vec<Range<usize>>> = groups
+            .iter()
+            .zip(&plans)
+            .map(|(lanes, plan)| phases_of(&lanes[0], plan))
+            .collect();
+        time_packable(groups, &phases)
+    }
+
+    #[test]
+    fn an_lfo_and_stateless_chains_run_four_samples_a_step() {
+        let lfo = form(vec![
+            Role::Input(0),
+            compute(Op::Dsp(K::Sine), &[0]),
+            Role::Const(500.0),
+            compute(Op::Mul, &[1, 2]),
+            compute(Op::Dsp(K::Tanh), &[3]),
+        ]);
+        let stateless = form(vec![Role::Input(0), compute(Op::Dsp(K::Tanh), &[0])]);
+        assert!(packable(&[vec![lfo], vec![stateless]]));
+    }
+
+    #[test]
+    fn other_state_or_two_loops_keep_one_sample_a_step() {
+        let saw = form(vec![Role::Const(110.0), compute(Op::Dsp(K::Saw), &[0])]);
+        assert!(
+            !packable(&[vec![saw]]),
+            "a saw's line runs sample by sample"
+        );
+        let two_sines = form(vec![
+            Role::Const(3.0),
+            compute(Op::Dsp(K::Sine), &[0]),
+            compute(Op::Dsp(K::Sine), &[1]),
+        ]);
+        assert!(
+            !packable(&[vec![two_sines]]),
+            "two sines are two loops, a value crossing between them"
+        );
     }
 }

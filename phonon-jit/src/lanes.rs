@@ -131,3 +131,30 @@ impl LaneForm {
             .join(" ")
     }
 }
+
+/// Hand-built kernel forms for unit tests.
+#[cfg(test)]
+pub(crate) mod test_forms {
+    use super::{LaneForm, Operand, Role};
+    use phonon_ir::graph::{NodeId, Op};
+
+    /// A kernel of `roles` whose last position is its one output.
+    pub(crate) fn form(roles: Vec<Role>) -> LaneForm {
+        let count = roles.len();
+        LaneForm {
+            nodes: (0..count).map(NodeId::new).collect(),
+            roles,
+            inputs: vec![NodeId::new(99)],
+            outputs: vec![count - 1],
+            precise_sines: vec![false; count],
+        }
+    }
+
+    /// `op` over the values of `operands` (positions).
+    pub(crate) fn compute(op: Op, operands: &[usize]) -> Role {
+        Role::Compute {
+            op,
+            operands: operands.iter().map(|&p| Operand::Node(p)).collect(),
+        }
+    }
+}

@@ -9,6 +9,7 @@ use crate::delay_lines;
 use crate::emit::{buffer_flags, Emit};
 use crate::emit_dynamics::{self, Segments};
 use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::types::F32X4;
 use cranelift_codegen::ir::{InstBuilder, Value};
 use cranelift_frontend::Variable;
 use phonon_ir::dsp::{svf, NodeKind, CONTROL_PERIOD};
@@ -144,6 +145,10 @@ pub(crate) struct NodeState<'s> {
     pub first_bound: Option<f32>,
     /// A band-limited oscillator's output line (see [`blep_osc`]).
     pub line: Option<OutputLine>,
+    /// In a time-packed function, how many consecutive samples the lanes
+    /// hold (see `kernel::time_packable`): 4, or 1 in lane 0. The state
+    /// stays scalar.
+    pub time_steps: Option<usize>,
 }
 
 /// Where a band-limited oscillator keeps its output line during a loop: an
@@ -237,7 +242,7 @@ fn dsp(
     let value = match kind {
         K::Sine => {
             let dt = dt(e);
-            sine(e, dt, state, node_state.precise_sine)
+            sine(e, dt, state, node_state.precise_sine, node_state.time_steps)
         }
         K::Saw => {
             let dt = dt(e);
@@ -339,7 +344,16 @@ fn wrap_phase(e: &mut Emit, advanced: Value) -> Value {
 
 /// `osc::Sine`, advancing by the phase step `dt`; `precise` picks the `f64`
 /// sine over the `f32` one.
-fn sine(e: &mut Emit, dt: Value, state: &[Variable], precise: bool) -> Value {
+fn sine(
+    e: &mut Emit,
+    dt: Value,
+    state: &[Variable],
+    precise: bool,
+    time_steps: Option<usize>,
+) -> Value {
+    if let Some(steps) = time_steps {
+        return time_packed_sine(e, dt, state[0], precise, steps);
+    }
     let phase = e.b.use_var(state[0]);
     // `TAU * phase` rounded to f32 first, as the reference does.
     let radians = e.mul_const(phase, std::f32::consts::TAU);
@@ -352,6 +366,41 @@ fn sine(e: &mut Emit, dt: Value, state: &[Variable], precise: bool) -> Value {
     let next = wrap_phase(e, advanced);
     e.b.def_var(state[0], next);
     y
+}
+
+/// [`sine`] over `steps` consecutive samples, lane `k` sample `k` (`dt` per
+/// sample likewise): the scalar phase advances one sample at a time, as the
+/// reference's does, and one vector sine serves them all.
+fn time_packed_sine(
+    e: &mut Emit,
+    dt: Value,
+    phase_var: Variable,
+    precise: bool,
+    steps: usize,
+) -> Value {
+    let mut phase = e.b.use_var(phase_var);
+    let one = e.b.ins().f32const(1.0);
+    let mut phases = Vec::with_capacity(steps);
+    for step in 0..steps {
+        phases.push(phase);
+        let step_dt = e.b.ins().extractlane(dt, step as u8);
+        let advanced = e.b.ins().fadd(phase, step_dt);
+        let wrapped = e.b.ins().fsub(advanced, one);
+        let past_end = e.b.ins().fcmp(FloatCC::GreaterThanOrEqual, advanced, one);
+        phase = e.b.ins().select(past_end, wrapped, advanced);
+    }
+    e.b.def_var(phase_var, phase);
+    let mut lanes = e.b.ins().scalar_to_vector(F32X4, phases[0]);
+    for lane in 1..e.lanes {
+        let value = phases[lane.min(steps - 1)];
+        lanes = e.b.ins().insertlane(lanes, value, lane as u8);
+    }
+    let radians = e.mul_const(lanes, std::f32::consts::TAU);
+    if precise {
+        e.sin_radians_f64(radians)
+    } else {
+        e.sin_radians_f32(radians)
+    }
 }
 
 /// The naive waveform of a band-limited oscillator.
