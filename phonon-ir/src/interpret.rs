@@ -61,6 +61,9 @@ pub struct BlockInputs {
     /// Per pattern: `[values, empty]` for a control, `[left, right]` for
     /// event voices.
     patterns: Vec<[Vec<f32>; 2]>,
+    /// Per pattern: the one value a control holds through the whole block,
+    /// where its writer said so (see [`BlockInputs::set_control_constant`]).
+    constants: Vec<Option<f32>>,
     cycle_gate: Vec<f32>,
 }
 
@@ -80,6 +83,7 @@ impl BlockInputs {
             frames: max_block,
             max_block,
             patterns,
+            constants: vec![None; graph.patterns.len()],
             cycle_gate: vec![0.0; max_block],
         }
     }
@@ -104,8 +108,27 @@ impl BlockInputs {
         self.channel(p, 0)
     }
 
+    /// Forgets what [`BlockInputs::control_constant`] said of `p`: the
+    /// caller may write anything.
     pub fn control_mut(&mut self, p: PatternId) -> &mut [f32] {
+        if let Some(constant) = self.constants.get_mut(p.index()) {
+            *constant = None;
+        }
         self.channel_mut(p, 0)
+    }
+
+    /// Records that control `p` holds `value` through this block (as just
+    /// written through [`BlockInputs::control_mut`]), or `None`.
+    pub fn set_control_constant(&mut self, p: PatternId, value: Option<f32>) {
+        if let Some(constant) = self.constants.get_mut(p.index()) {
+            *constant = value;
+        }
+    }
+
+    /// The one value control `p` holds through this block, where its writer
+    /// recorded one: a reader may then skip reading the buffer.
+    pub fn control_constant(&self, p: PatternId) -> Option<f32> {
+        self.constants.get(p.index()).copied().flatten()
     }
 
     /// The left and right mixed voices of event pattern `p` for this block.

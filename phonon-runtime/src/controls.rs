@@ -104,8 +104,9 @@ impl ControlTrack {
         self.position = 0;
     }
 
-    /// Fills `out` with the control values of samples `[start, start + out.len())`.
-    pub fn render(&mut self, clock: &SampleClock, start: u64, out: &mut [f32]) {
+    /// Fills `out` with the control values of samples `[start, start +
+    /// out.len())`; returns the value, when one holds through all of them.
+    pub fn render(&mut self, clock: &SampleClock, start: u64, out: &mut [f32]) -> Option<f32> {
         let end = start + out.len() as u64;
         if !self.primed {
             self.primed = true;
@@ -115,6 +116,7 @@ impl ControlTrack {
             self.drop_window(start);
         }
         let mut written = start;
+        let mut varies = false;
         while written < end {
             if written >= self.window_end {
                 self.refill(clock, written);
@@ -124,6 +126,7 @@ impl ControlTrack {
                 if at >= stop {
                     break;
                 }
+                varies |= at > start;
                 let at = at.max(written);
                 out[(written - start) as usize..(at - start) as usize].fill(self.held);
                 self.held = value;
@@ -134,6 +137,7 @@ impl ControlTrack {
             written = stop;
         }
         self.position = end;
+        (!varies).then_some(self.held)
     }
 
     /// The value of the events already sounding at `start`, found among
@@ -266,6 +270,24 @@ mod tests {
         );
         assert_eq!(expected[2285], 1.0);
         assert_eq!(expected[2286], 2.0);
+    }
+
+    #[test]
+    fn a_block_says_when_it_holds_one_value() {
+        // 1000 Hz, one cycle a second: 3.0 on samples 0..500, 4.0 from 500.
+        let clock = SampleClock::new(1000, Fraction::ONE);
+        let mut track = ControlTrack::new(fastcat(vec![num(3.0), num(4.0)]), Conversion::Number);
+        let mut block = vec![0.0; 100];
+        let mut constants = Vec::new();
+        for start in [0, 100, 400, 450, 500, 600] {
+            let len = if start == 400 { 50 } else { 100 };
+            constants.push(track.render(&clock, start, &mut block[..len]));
+        }
+        assert_eq!(
+            constants,
+            [Some(3.0), Some(3.0), Some(3.0), None, Some(4.0), Some(4.0)],
+            "a change inside the block (at 500 in 450..550) makes it vary; one on its first sample does not"
+        );
     }
 
     #[test]

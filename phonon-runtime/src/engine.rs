@@ -343,7 +343,8 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
         let start = self.position;
         self.inputs.set_frames(frames);
         for (pattern, track) in &mut self.controls {
-            track.render(&self.clock, start, self.inputs.control_mut(*pattern));
+            let constant = track.render(&self.clock, start, self.inputs.control_mut(*pattern));
+            self.inputs.set_control_constant(*pattern, constant);
         }
         for &pattern in &self.events {
             let (voice_left, voice_right) = self.inputs.voices_mut(pattern);

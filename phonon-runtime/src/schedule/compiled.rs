@@ -37,6 +37,19 @@ pub struct Compiled {
     /// Set when a function refused to run this block: its outputs are
     /// silenced rather than stale.
     failed: AtomicBool,
+    /// Per source, the constant its buffer holds from the previous block
+    /// (see [`constant_key`]), or [`NOT_CONSTANT`]: a control that still
+    /// holds that value is not copied again.
+    filled_constants: Vec<AtomicU64>,
+}
+
+/// A [`Compiled::filled_constants`] entry for a buffer not known to hold
+/// one value (no real key: it would need a block of `u32::MAX` samples).
+const NOT_CONSTANT: u64 = u64::MAX;
+
+/// The key of a buffer whose first `frames` samples hold `value`.
+fn constant_key(value: f32, frames: usize) -> u64 {
+    (u64::from(value.to_bits()) << 32) | (frames as u64 & 0xffff_ffff)
 }
 
 impl Compiled {
@@ -71,8 +84,13 @@ impl Compiled {
                     .collect()
             })
             .collect();
+        let filled_constants = sources
+            .iter()
+            .map(|_| AtomicU64::new(NOT_CONSTANT))
+            .collect();
         let work = Compiled {
             program,
+            filled_constants,
             sources,
             outputs,
             compiled_outputs,
@@ -117,10 +135,21 @@ impl StageWork for Compiled {
             self.failed.store(true, Ordering::Relaxed);
             return;
         };
-        for &(node, source) in &self.sources {
-            if let Some(buffer) = host.buffer_mut(node) {
+        for (&(node, source), filled) in self.sources.iter().zip(&self.filled_constants) {
+            let Some(buffer) = host.buffer_mut(node) else {
+                continue;
+            };
+            // Controls mostly hold one value for many blocks: refill only
+            // when the value (or the block length) changes.
+            let constant = match source {
+                Source::Control(p) => inputs.control_constant(p),
+                _ => None,
+            };
+            let key = constant.map_or(NOT_CONSTANT, |value| constant_key(value, frames));
+            if key == NOT_CONSTANT || filled.load(Ordering::Relaxed) != key {
                 source.fill(&mut buffer[..frames], inputs);
             }
+            filled.store(key, Ordering::Relaxed);
         }
     }
 
@@ -199,6 +228,9 @@ impl StageWork for Compiled {
     fn reset(&self) {
         if let Some(mut host) = self.program.host() {
             host.reset();
+        }
+        for filled in &self.filled_constants {
+            filled.store(NOT_CONSTANT, Ordering::Relaxed);
         }
         self.clock.store(0, Ordering::Relaxed);
     }
