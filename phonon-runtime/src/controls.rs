@@ -107,6 +107,21 @@ impl ControlTrack {
     /// Fills `out` with the control values of samples `[start, start +
     /// out.len())`; returns the value, when one holds through all of them.
     pub fn render(&mut self, clock: &SampleClock, start: u64, out: &mut [f32]) -> Option<f32> {
+        self.render_reusing(clock, start, out, &mut None)
+    }
+
+    /// [`ControlTrack::render`] into a buffer that `filled` describes: what
+    /// the previous call left in it (`(value bits, samples)`, or `None` when
+    /// unknown), which it updates. A block that holds the value the buffer
+    /// already holds is not written again. The caller must pass the same
+    /// buffer every time, written by nothing else.
+    pub fn render_reusing(
+        &mut self,
+        clock: &SampleClock,
+        start: u64,
+        out: &mut [f32],
+        filled: &mut Option<(u32, usize)>,
+    ) -> Option<f32> {
         let end = start + out.len() as u64;
         if !self.primed {
             self.primed = true;
@@ -115,8 +130,10 @@ impl ControlTrack {
         } else if start != self.position {
             self.drop_window(start);
         }
+        // Each run of one value is written when the next change ends it;
+        // the last one after the walk, unless the buffer already holds it.
+        let mut run_start = start;
         let mut written = start;
-        let mut varies = false;
         while written < end {
             if written >= self.window_end {
                 self.refill(clock, written);
@@ -126,18 +143,27 @@ impl ControlTrack {
                 if at >= stop {
                     break;
                 }
-                varies |= at > start;
                 let at = at.max(written);
-                out[(written - start) as usize..(at - start) as usize].fill(self.held);
+                if at > run_start {
+                    out[(run_start - start) as usize..(at - start) as usize].fill(self.held);
+                    run_start = at;
+                }
                 self.held = value;
                 written = at;
                 self.next += 1;
             }
-            out[(written - start) as usize..(stop - start) as usize].fill(self.held);
             written = stop;
         }
         self.position = end;
-        (!varies).then_some(self.held)
+        let whole_block = run_start == start;
+        let bits = self.held.to_bits();
+        let held_already = whole_block
+            && filled.is_some_and(|(value, samples)| value == bits && samples >= out.len());
+        if !held_already {
+            out[(run_start - start) as usize..].fill(self.held);
+            *filled = whole_block.then_some((bits, out.len()));
+        }
+        whole_block.then_some(self.held)
     }
 
     /// The value of the events already sounding at `start`, found among
@@ -288,6 +314,39 @@ mod tests {
             [Some(3.0), Some(3.0), Some(3.0), None, Some(4.0), Some(4.0)],
             "a change inside the block (at 500 in 450..550) makes it vary; one on its first sample does not"
         );
+    }
+
+    #[test]
+    fn reusing_one_buffer_gives_what_fresh_buffers_get() {
+        let clock = SampleClock::new(1000, Fraction::ONE);
+        let pat = fastcat(vec![num(3.0), num(4.0), num(4.0), num(3.0)]);
+        let mut reusing = ControlTrack::new(pat.clone(), Conversion::Number);
+        let mut fresh = ControlTrack::new(pat, Conversion::Number);
+        let (mut buffer, mut filled) = (vec![0.0; 100], None);
+        let mut start = 0u64;
+        for len in [100, 100, 37, 100, 63, 100, 100, 100, 100, 100, 100, 100, 100] {
+            let mut expected = vec![f32::NAN; len];
+            let constant = fresh.render(&clock, start, &mut expected);
+            let got = reusing.render_reusing(&clock, start, &mut buffer[..len], &mut filled);
+            assert_eq!(buffer[..len], expected[..], "block at {start}");
+            assert_eq!(got, constant);
+            start += len as u64;
+        }
+    }
+
+    #[test]
+    fn a_buffer_already_holding_the_value_is_not_written() {
+        let clock = SampleClock::new(1000, Fraction::ONE);
+        let mut track = ControlTrack::new(num(5.0), Conversion::Number);
+        let (mut buffer, mut filled) = (vec![0.0; 64], None);
+        track.render_reusing(&clock, 0, &mut buffer, &mut filled);
+        assert_eq!(filled, Some((5.0f32.to_bits(), 64)));
+        // Marks what a second write would overwrite.
+        buffer[10] = -1.0;
+        track.render_reusing(&clock, 64, &mut buffer[..32], &mut filled);
+        assert_eq!(buffer[10], -1.0, "a shorter block of the same value skips");
+        track.render_reusing(&clock, 96, &mut buffer, &mut None);
+        assert_eq!(buffer[10], 5.0, "without the record it writes");
     }
 
     #[test]

@@ -151,8 +151,9 @@ pub struct Renderer<E, V> {
     program: StagedProgram,
     engine: E,
     voices: V,
-    /// One track per numeric (or Hz) pattern.
-    controls: Vec<(PatternId, ControlTrack)>,
+    /// One track per numeric (or Hz) pattern, with what it left in its
+    /// input buffer (see [`ControlTrack::render_reusing`]).
+    controls: Vec<(PatternId, ControlTrack, Option<(u32, usize)>)>,
     /// The event patterns, rendered by `voices`.
     events: Vec<PatternId>,
     clock: SampleClock,
@@ -299,7 +300,7 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
     pub fn reset(&mut self) {
         self.engine.reset();
         self.voices.reset();
-        for (_, track) in &mut self.controls {
+        for (_, track, _) in &mut self.controls {
             track.reset();
         }
         self.limiter.reset();
@@ -342,8 +343,9 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
     fn fill_inputs(&mut self, frames: usize) {
         let start = self.position;
         self.inputs.set_frames(frames);
-        for (pattern, track) in &mut self.controls {
-            let constant = track.render(&self.clock, start, self.inputs.control_mut(*pattern));
+        for (pattern, track, filled) in &mut self.controls {
+            let buffer = self.inputs.control_mut(*pattern);
+            let constant = track.render_reusing(&self.clock, start, buffer, filled);
             self.inputs.set_control_constant(*pattern, constant);
         }
         for &pattern in &self.events {
@@ -356,7 +358,7 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
     }
 }
 
-fn control_tracks(program: &StagedProgram) -> Vec<(PatternId, ControlTrack)> {
+fn control_tracks(program: &StagedProgram) -> Vec<(PatternId, ControlTrack, Option<(u32, usize)>)> {
     let graph = &program.graph;
     (0..graph.patterns.len())
         .map(PatternId::new)
@@ -367,7 +369,8 @@ fn control_tracks(program: &StagedProgram) -> Vec<(PatternId, ControlTrack)> {
                 PatternKind::NoteToHz => Conversion::NoteToHz,
                 PatternKind::Events => return None,
             };
-            Some((p, ControlTrack::new(pattern.pattern.clone(), conversion)))
+            let track = ControlTrack::new(pattern.pattern.clone(), conversion);
+            Some((p, track, None))
         })
         .collect()
 }
