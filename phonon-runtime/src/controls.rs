@@ -324,7 +324,9 @@ mod tests {
         let mut fresh = ControlTrack::new(pat, Conversion::Number);
         let (mut buffer, mut filled) = (vec![0.0; 100], None);
         let mut start = 0u64;
-        for len in [100, 100, 37, 100, 63, 100, 100, 100, 100, 100, 100, 100, 100] {
+        for len in [
+            100, 100, 37, 100, 63, 100, 100, 100, 100, 100, 100, 100, 100,
+        ] {
             let mut expected = vec![f32::NAN; len];
             let constant = fresh.render(&clock, start, &mut expected);
             let got = reusing.render_reusing(&clock, start, &mut buffer[..len], &mut filled);

@@ -164,7 +164,10 @@ fn measure_threads<W: StageWork>(
 }
 
 /// Renders `blocks` timed blocks with `scheduler`; with `break_down` and
-/// one thread, also times every unit (kernel or compiled function).
+/// one thread, then as many more with every unit (kernel or compiled
+/// function) timed. The timed blocks run without the per-unit clocks, as
+/// playback does, so the breakdown's reads of the clock do not count in
+/// the run's figures.
 fn measure<W: StageWork>(
     program: &StagedProgram,
     scheduler: Scheduler<W>,
@@ -173,26 +176,18 @@ fn measure<W: StageWork>(
 ) -> (RunReport, Option<Breakdown>) {
     let break_down = break_down && scheduler.threads() == 1;
     let mut renderer = Renderer::new(program.clone(), scheduler, NoVoices, RATE, BLOCK);
-    renderer.engine_mut().set_timing(break_down);
     let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
     let mut warmed = 0;
     while warmed < WARM_UP_BLOCKS || !matches!(renderer.engine().phase(), Phase::Settled { .. }) {
         renderer.render_block(&mut left, &mut right);
         warmed += 1;
     }
-    let unit_count = renderer.engine().units();
-    let mut unit_nanos = vec![0u64; if break_down { unit_count * blocks } else { 0 }];
     let mut block_us = Vec::with_capacity(blocks);
     let started = Instant::now();
-    for block in 0..blocks {
+    for _ in 0..blocks {
         let t = Instant::now();
         renderer.render_block(&mut left, &mut right);
         block_us.push(t.elapsed().as_secs_f64() * 1e6);
-        if break_down {
-            for unit in 0..unit_count {
-                unit_nanos[unit * blocks + block] = renderer.engine().last_unit_nanos(unit);
-            }
-        }
     }
     let split_stages = match renderer.engine().phase() {
         Phase::Settled { split_stages } => split_stages,
@@ -204,6 +199,17 @@ fn measure<W: StageWork>(
         started.elapsed(),
         split_stages,
     );
+    let unit_count = renderer.engine().units();
+    let mut unit_nanos = vec![0u64; if break_down { unit_count * blocks } else { 0 }];
+    if break_down {
+        renderer.engine_mut().set_timing(true);
+        for block in 0..blocks {
+            renderer.render_block(&mut left, &mut right);
+            for unit in 0..unit_count {
+                unit_nanos[unit * blocks + block] = renderer.engine().last_unit_nanos(unit);
+            }
+        }
+    }
     let breakdown = break_down.then(|| {
         let scheduler = renderer.engine();
         // Per block, the time of the units weighted by `share` (the part of
