@@ -806,11 +806,12 @@ fn build_function(
         })
         .collect();
 
-    // The loops: per chunk, per phase a header that asks whether this
-    // sample is a control point, two straight-line copies of the sample's
-    // code (with and without the control-rate work), and a latch.
-    // Straight-line bodies let Cranelift place every value next to its use
-    // instead of holding it across a branch.
+    // The loops: per chunk, per phase a loop over the chunk's samples. A
+    // phase with control-rate work has two straight-line copies of the
+    // sample's code: with that work, once per control period, and without
+    // it, in an inner loop over the period's other samples. Straight-line
+    // bodies let Cranelift place every value next to its use instead of
+    // holding it across a branch.
     let chunk_head = b.create_block();
     let exit = b.create_block();
     let empty = b.ins().icmp_imm_u(IntCC::Equal, frames, 0);
@@ -925,6 +926,11 @@ fn build_function(
                 let in_chunk = b.ins().isub(i, chunk_first);
                 let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
                 // A loop without control-rate work has one body and no test.
+                // One with some runs the control sample's code at the start
+                // of each control period, then an inner loop over the plain
+                // samples up to the next control sample, which tests nothing
+                // per sample.
+                let mut plain_run: Option<(Block, Value)> = None;
                 let bodies = if let Some(steps) = time_steps {
                     let last = b.ins().iadd_imm_u(i, steps as i64);
                     let fits = b
@@ -934,17 +940,28 @@ fn build_function(
                     vec![(plain_body, None)]
                 } else if phase_has_control_work(plan.groups, &phases, phase) {
                     let control_body = b.create_block();
+                    let run_check = b.create_block();
                     let n = b.ins().iadd(clock, i);
                     let low_bits = b.ins().band_imm_u(n, (CONTROL_PERIOD - 1) as i64);
+                    let period_start = b.ins().isub(i, low_bits);
+                    let next_control = b.ins().iadd_imm_u(period_start, CONTROL_PERIOD as i64);
+                    let before_end = b
+                        .ins()
+                        .icmp(IntCC::UnsignedLessThan, next_control, chunk_end);
+                    let run_end = b.ins().select(before_end, next_control, chunk_end);
                     let is_control = b.ins().icmp_imm_u(IntCC::Equal, low_bits, 0);
-                    b.ins().brif(is_control, control_body, &[], plain_body, &[]);
+                    b.ins().brif(is_control, control_body, &[], run_check, &[]);
                     b.seal_block(control_body);
-                    vec![(control_body, Some(n)), (plain_body, None)]
+                    plain_run = Some((run_check, run_end));
+                    vec![(control_body, Some(n))]
                 } else {
                     b.ins().jump(plain_body, &[]);
                     vec![(plain_body, None)]
                 };
-                b.seal_block(plain_body);
+                // A plain run's body is entered from its check, made below.
+                if plain_run.is_none() {
+                    b.seal_block(plain_body);
+                }
 
                 let samples: Vec<SampleCode> = plan
                     .groups
@@ -1006,7 +1023,55 @@ fn build_function(
                     for sample in &samples {
                         sample.emit(&mut e, &SampleClock { control: is_first })?;
                     }
-                    b.ins().jump(latch, &[]);
+                    match plain_run {
+                        Some((run_check, _)) => {
+                            let next = b.ins().iadd_imm_u(i, 1);
+                            b.def_var(counter, next);
+                            b.ins().jump(run_check, &[]);
+                        }
+                        None => {
+                            b.ins().jump(latch, &[]);
+                        }
+                    }
+                }
+                if let Some((run_check, run_end)) = plain_run {
+                    let run_done = latch;
+                    b.switch_to_block(run_check);
+                    let k = b.use_var(counter);
+                    let more = b.ins().icmp(IntCC::UnsignedLessThan, k, run_end);
+                    b.ins().brif(more, plain_body, &[], run_done, &[]);
+                    b.seal_block(plain_body);
+                    b.switch_to_block(plain_body);
+                    // The pool pointer comes from the stack on every sample
+                    // here too (see `pool_slot`).
+                    constants.pointer = b.ins().stack_load(I64, I64, pool_slot, 0);
+                    let offset = b.ins().ishl_imm_u(k, 2);
+                    let in_chunk = b.ins().isub(k, chunk_first);
+                    let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
+                    let mut e = Emit {
+                        b: &mut b,
+                        lanes: emit_lanes,
+                        fma,
+                        constants: &mut constants,
+                    };
+                    for sample in &samples {
+                        sample
+                            .at(offset, local)
+                            .emit(&mut e, &SampleClock { control: None })?;
+                    }
+                    let next = b.ins().iadd_imm_u(k, 1);
+                    b.def_var(counter, next);
+                    b.ins().jump(run_check, &[]);
+                    b.seal_block(run_check);
+                    b.seal_block(run_done);
+                    b.switch_to_block(run_done);
+                    b.def_var(counter, run_end);
+                    let more = b.ins().icmp(IntCC::UnsignedLessThan, run_end, chunk_end);
+                    b.ins().brif(more, header, &[], after, &[]);
+                    b.seal_block(header);
+                    b.seal_block(after);
+                    b.switch_to_block(after);
+                    continue;
                 }
                 b.seal_block(latch);
 
@@ -1059,6 +1124,7 @@ fn build_function(
 
 /// The code of one sample: every node of the kernel in order, the `Delay1`
 /// updates and the output stores.
+#[derive(Clone)]
 struct SampleCode<'k> {
     lanes: &'k [LaneForm],
     width: usize,
@@ -1097,6 +1163,15 @@ struct SampleCode<'k> {
 }
 
 impl SampleCode<'_> {
+    /// The same code for the sample at `offset` (`local` in scratch).
+    fn at(&self, offset: Value, local: Value) -> Self {
+        SampleCode {
+            offset,
+            local,
+            ..self.clone()
+        }
+    }
+
     fn emit(&self, e: &mut Emit, sample_clock: &SampleClock) -> Result<(), JitError> {
         let (lanes, width, state, state_vars) =
             (self.lanes, self.width, self.state, self.state_vars);
