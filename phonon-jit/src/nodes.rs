@@ -534,13 +534,19 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: Ou
             Place::Beyond(at) => e.compare(FloatCC::LessThanOrEqual, at, advanced),
         })
         .collect();
-    // A jump is crossed about once a period: its residuals are computed in
-    // a block that most samples branch around.
+    // A jump is crossed, and the phase wraps, about once a period: the
+    // residuals and the wrap are computed in a block that most samples
+    // branch around (so no mask lives past it), the others just keep the
+    // advanced phase.
     let mut any = crossings[0];
     for &crossed in &crossings[1..] {
         any = e.b.ins().bor(any, crossed);
     }
+    if !jumps.iter().any(|jump| matches!(jump.at, Place::End)) {
+        any = e.b.ins().bor(any, wraps);
+    }
     let any = e.any_lane(any);
+    e.b.def_var(phase_var, advanced);
     let correct = e.b.create_block();
     let join = e.b.create_block();
     e.b.ins().brif(any, correct, &[], join, &[]);
@@ -567,18 +573,18 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: Ou
             e.b.ins().store(flags, slot, line.at, slot_offset(j));
         }
     }
+    let wrapped = e.add_const(advanced, -1.0);
+    let next_phase = e.select(wraps, wrapped, advanced);
+    e.b.def_var(phase_var, next_phase);
     e.b.ins().jump(join, &[]);
     e.b.seal_block(join);
     e.b.switch_to_block(join);
-    let wrapped = e.add_const(advanced, -1.0);
-    let next_phase = e.select(wraps, wrapped, advanced);
 
     // Pop: the sample finished two steps ago leaves; the line moves on.
     // The reference resets on a non-finite output, which cannot happen
     // here: the naive value is within ±1, `dt` and the width are clamped,
     // `since` is clamped to 0..1 (a NaN reads as 0), so every residual and
     // height is bounded and the line stays finite.
-    e.b.def_var(phase_var, next_phase);
     e.b.ins().load(float, flags, line.at, slot_offset(0))
 }
 
