@@ -250,13 +250,27 @@ fn dsp(
         }
         K::Square => {
             let dt = dt(e);
-            let half = e.splat(0.5);
-            blep_osc(e, dt, Shape::Pulse(half), state[0], node_state.line?)
+            let (width, next) = (e.splat(0.5), e.splat(1.5));
+            blep_osc(
+                e,
+                dt,
+                Shape::Pulse { width, next },
+                state[0],
+                node_state.line?,
+            )
         }
         K::Pulse => {
             let dt = dt(e);
             let width = e.clamp_finite(args[1], 0.0, 1.0);
-            blep_osc(e, dt, Shape::Pulse(width), state[0], node_state.line?)
+            let one = e.splat(1.0);
+            let next = e.add(one, width);
+            blep_osc(
+                e,
+                dt,
+                Shape::Pulse { width, next },
+                state[0],
+                node_state.line?,
+            )
         }
         K::Tri => {
             let dt = dt(e);
@@ -407,8 +421,12 @@ fn time_packed_sine(
 #[derive(Clone, Copy)]
 enum Shape {
     Saw,
-    /// With its (already clamped) width.
-    Pulse(Value),
+    /// With its (already clamped) width, and the next period's falling
+    /// edge, `1 + width`.
+    Pulse {
+        width: Value,
+        next: Value,
+    },
     Tri,
 }
 
@@ -462,13 +480,11 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: Ou
                 }],
             )
         }
-        Shape::Pulse(width) => {
+        Shape::Pulse { width, next } => {
             let below = e.compare(FloatCC::LessThan, phase, width);
             let (high, low) = (e.splat(1.0), e.splat(-1.0));
             let naive = e.select(below, high, low);
             let (down, up) = (e.splat(-2.0), e.splat(2.0));
-            let one = e.splat(1.0);
-            let next_width = e.add(one, width);
             let jumps = vec![
                 Jump {
                     at: Place::Within(width),
@@ -481,7 +497,7 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: Ou
                     height: up,
                 },
                 Jump {
-                    at: Place::Beyond(next_width),
+                    at: Place::Beyond(next),
                     corner: false,
                     height: down,
                 },
@@ -552,12 +568,27 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: Ou
     e.b.ins().brif(any, correct, &[], join, &[]);
     e.b.seal_block(correct);
     e.b.switch_to_block(correct);
-    for (jump, crossed) in jumps.iter().zip(crossings) {
+    // The block finds each crossing (and the wrap) again, as the sign of a
+    // difference, the same as each compare above for these finite
+    // values, but not merged with it: so no mask lives across the branch,
+    // where Cranelift would store it to the stack on every sample.
+    let reached =
+        |e: &mut Emit, past: Value| e.compare_const(FloatCC::GreaterThanOrEqual, past, 0.0);
+    for jump in &jumps {
         let at = match jump.at {
             Place::Within(at) | Place::Beyond(at) => at,
             Place::End => e.splat(1.0),
         };
         let past = e.sub(advanced, at);
+        let crossed = reached(e, past);
+        let crossed = match jump.at {
+            Place::Within(at) => {
+                let ahead = e.sub(at, phase);
+                let after_start = e.compare_const(FloatCC::GreaterThan, ahead, 0.0);
+                e.and_masks(after_start, crossed)
+            }
+            Place::End | Place::Beyond(_) => crossed,
+        };
         let since = e.div(past, dt);
         let since = e.clamp_finite(since, 0.0, 1.0);
         let residuals = if jump.corner {
@@ -574,7 +605,8 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: Ou
         }
     }
     let wrapped = e.add_const(advanced, -1.0);
-    let next_phase = e.select(wraps, wrapped, advanced);
+    let wraps_here = reached(e, wrapped);
+    let next_phase = e.select(wraps_here, wrapped, advanced);
     e.b.def_var(phase_var, next_phase);
     e.b.ins().jump(join, &[]);
     e.b.seal_block(join);
