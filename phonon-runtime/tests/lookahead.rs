@@ -277,7 +277,9 @@ fn first_difference(a: &[f32], b: &[f32]) -> Option<(usize, f32, f32)> {
         .map(|(i, (x, y))| (i, *x, *y))
 }
 
-/// A control track from `start` over `sizes`, query-ahead and per block.
+/// A control track from `start` over `sizes`, query-ahead and per block;
+/// and query-ahead into one reused buffer, as the renderer renders, where a
+/// block that holds one value says so and is not written again.
 fn compare_track(
     pattern: &Pattern<Value>,
     conversion: Conversion,
@@ -288,13 +290,33 @@ fn compare_track(
     what: &str,
 ) {
     let mut track = ControlTrack::new(pattern.clone(), conversion);
-    let got = in_blocks(start, sizes, |at, out| track.render(clock, at, out));
+    let got = in_blocks(start, sizes, |at, out| {
+        let constant = track.render(clock, at, out);
+        if let Some(value) = constant {
+            assert!(
+                out.iter().all(|x| x.to_bits() == value.to_bits()),
+                "{what}: a held block at {at}"
+            );
+        }
+    });
     let mut oracle = PerBlockTrack::new(pattern.clone(), conversion);
     let expected = in_blocks(start, oracle_sizes, |at, out| oracle.render(clock, at, out));
     assert_eq!(
         first_difference(&got, &expected),
         None,
         "{what} from sample {start} (index, query-ahead, per block)"
+    );
+    let mut reusing = ControlTrack::new(pattern.clone(), conversion);
+    let (mut buffer, mut filled) = (vec![0.0; sizes.iter().copied().max().unwrap_or(0)], None);
+    let reused = in_blocks(start, sizes, |at, out| {
+        let block = &mut buffer[..out.len()];
+        reusing.render_reusing(clock, at, block, &mut filled);
+        out.copy_from_slice(block);
+    });
+    assert_eq!(
+        first_difference(&reused, &expected),
+        None,
+        "{what} from sample {start} (index, one reused buffer, per block)"
     );
 }
 
