@@ -7,10 +7,11 @@
 //! count (a track that starts between two steps samples its start too).
 //!
 //! Patterns are deterministic, so a track queries ahead: one query covers a
-//! window of up to a cycle ([`LOOKAHEAD_SAMPLES`] at most), its events become
-//! a sorted list of (sample, value) changes, and each block walks a cursor
-//! through it. Per block, with the window warm, nothing is queried or
-//! allocated.
+//! window of up to a cycle ([`CONTROL_LOOKAHEAD_SAMPLES`] at most), its
+//! events become a sorted list of (sample, value) changes, and each block
+//! walks a cursor through it. Per block, with the window warm, nothing is
+//! queried or allocated. The tracks of a program stagger their windows (see
+//! [`ControlTrack::staggered`]), so no block queries them all.
 
 use crate::clock::SampleClock;
 use phonon_ir::pattern::note::{midi_to_hz, note_to_midi};
@@ -19,11 +20,18 @@ use phonon_ir::pattern::{Pattern, Value};
 /// How often a continuous (whole-less) pattern is sampled, in samples.
 pub const CONTINUOUS_STEP: usize = 32;
 
-/// The longest query-ahead window, in samples (0.37 s at 44.1 kHz, 32 blocks
-/// of 512): long enough that querying costs little per block, short enough
-/// that when every track refills in the same block the render-ahead thread
-/// (two blocks of slack in `phonon run`) absorbs it.
+/// The longest query-ahead window of event voices, in samples (0.37 s at
+/// 44.1 kHz, 32 blocks of 512): long enough that querying costs little per
+/// block, short enough that when every pattern refills in the same block
+/// the render-ahead thread (two blocks of slack in `phonon run`) absorbs it.
 pub const LOOKAHEAD_SAMPLES: u64 = 16_384;
+
+/// The longest query-ahead window of a control track, in samples (1.5 s at
+/// 44.1 kHz, 128 blocks of 512). Staggered tracks refill one per block, so
+/// the window can be long: a program's sixteen tracks then query in one
+/// block in eight (where 16,384 made every block a track's refill block or
+/// left one block in 32 with all sixteen).
+pub const CONTROL_LOOKAHEAD_SAMPLES: u64 = 65_536;
 
 /// The window of a pattern with continuous parts, in samples: each of its
 /// [`CONTINUOUS_STEP`]s is a query, so a refill stays at 32 queries.
@@ -73,6 +81,11 @@ pub struct ControlTrack {
     /// Where the next block should start; a block elsewhere (a jump) drops
     /// the window and queries again from its own start.
     position: u64,
+    /// This track's share of a window by which its first window is cut
+    /// short, `(index, count)`: see [`ControlTrack::staggered`].
+    stagger: (u64, u64),
+    /// Set until the first window after a start or a jump is queried.
+    first_window: bool,
 }
 
 impl ControlTrack {
@@ -86,7 +99,19 @@ impl ControlTrack {
             next: 0,
             window_end: 0,
             position: 0,
+            stagger: (0, 1),
+            first_window: true,
         }
+    }
+
+    /// Track `index` of `count` in one program: its first window (after a
+    /// start or a jump) is cut short by `index / count` of its length, so
+    /// the tracks' windows end, and the next ones are queried, in different
+    /// blocks rather than all in one (which made one block in 32 several
+    /// times slower). The values are the same either way.
+    pub fn staggered(mut self, index: usize, count: usize) -> ControlTrack {
+        self.stagger = (index as u64, count.max(1) as u64);
+        self
     }
 
     /// The value held now (the last value written).
@@ -102,6 +127,7 @@ impl ControlTrack {
         self.next = 0;
         self.window_end = 0;
         self.position = 0;
+        self.first_window = true;
     }
 
     /// Fills `out` with the control values of samples `[start, start +
@@ -188,6 +214,7 @@ impl ControlTrack {
         self.changes.clear();
         self.next = 0;
         self.window_end = start;
+        self.first_window = true;
     }
 
     /// Queries the window that starts at `from` (the previous one's end)
@@ -196,13 +223,20 @@ impl ControlTrack {
     /// step. At one sample a continuous value comes after the onsets.
     fn refill(&mut self, clock: &SampleClock, from: u64) {
         let grid = CONTINUOUS_STEP as u64;
-        let mut end = clock.lookahead_end(from, LOOKAHEAD_SAMPLES, grid);
+        let mut end = clock.lookahead_end(from, CONTROL_LOOKAHEAD_SAMPLES, grid);
         let haps = self
             .pattern
             .query(clock.onset_span(from, (end - from) as usize));
         let continuous = haps.iter().any(|h| h.whole.is_none());
         if continuous {
             end = end.min(clock.lookahead_end(from, CONTINUOUS_LOOKAHEAD_SAMPLES, grid));
+        }
+        if std::mem::take(&mut self.first_window) {
+            let (index, count) = self.stagger;
+            let cut = (end - from) * index / count / grid * grid;
+            if end - cut > from {
+                end -= cut;
+            }
         }
         self.changes.clear();
         self.next = 0;

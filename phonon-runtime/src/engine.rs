@@ -360,17 +360,25 @@ impl<E: Engine, V: VoiceSource> Renderer<E, V> {
 
 fn control_tracks(program: &StagedProgram) -> Vec<(PatternId, ControlTrack, Option<(u32, usize)>)> {
     let graph = &program.graph;
-    (0..graph.patterns.len())
+    let controls: Vec<(PatternId, Conversion)> = (0..graph.patterns.len())
         .map(PatternId::new)
         .filter_map(|p| {
-            let pattern = graph.pattern(p);
-            let conversion = match pattern.kind {
+            let conversion = match graph.pattern(p).kind {
                 PatternKind::Numeric => Conversion::Number,
                 PatternKind::NoteToHz => Conversion::NoteToHz,
                 PatternKind::Events => return None,
             };
-            let track = ControlTrack::new(pattern.pattern.clone(), conversion);
-            Some((p, track, None))
+            Some((p, conversion))
+        })
+        .collect();
+    let count = controls.len();
+    controls
+        .into_iter()
+        .enumerate()
+        .map(|(index, (p, conversion))| {
+            let track = ControlTrack::new(graph.pattern(p).pattern.clone(), conversion)
+                .staggered(index, count);
+            (p, track, None)
         })
         .collect()
 }

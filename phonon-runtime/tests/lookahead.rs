@@ -278,8 +278,9 @@ fn first_difference(a: &[f32], b: &[f32]) -> Option<(usize, f32, f32)> {
 }
 
 /// A control track from `start` over `sizes`, query-ahead and per block;
-/// and query-ahead into one reused buffer, as the renderer renders, where a
-/// block that holds one value says so and is not written again.
+/// and query-ahead with staggered windows into one reused buffer, as the
+/// renderer renders, where a block that holds one value says so and is not
+/// written again.
 fn compare_track(
     pattern: &Pattern<Value>,
     conversion: Conversion,
@@ -306,7 +307,8 @@ fn compare_track(
         None,
         "{what} from sample {start} (index, query-ahead, per block)"
     );
-    let mut reusing = ControlTrack::new(pattern.clone(), conversion);
+    // Staggered too: its windows end elsewhere, its values may not.
+    let mut reusing = ControlTrack::new(pattern.clone(), conversion).staggered(2, 3);
     let (mut buffer, mut filled) = (vec![0.0; sizes.iter().copied().max().unwrap_or(0)], None);
     let reused = in_blocks(start, sizes, |at, out| {
         let block = &mut buffer[..out.len()];
@@ -486,6 +488,17 @@ fn a_program_taking_over_mid_cycle_queries_from_where_it_starts() {
     assert_eq!(first_difference(&got, &expected), None, "events");
 }
 
+#[test]
+fn control_tracks_refill_in_blocks_of_their_own() {
+    // Four control tracks at 1/2 cps: 128-block windows, the first of
+    // track k cut by k quarters, so each refills in a block of its own.
+    let source = "tempo: 0.5\no1: saw \"55 110\" # lpf \"400 800\" \"0.5 0.7\" * \"0.1 0.2\"";
+    let mut playing = renderer(source, 44_100);
+    let counts = allocations_per_block(&mut playing, 200);
+    let querying: Vec<usize> = (0..counts.len()).filter(|&b| counts[b] > 0).collect();
+    assert_eq!(querying, [0, 32, 64, 96, 128, 160, 192]);
+}
+
 /// Allocator calls made while rendering each of `blocks` blocks of 512.
 fn allocations_per_block(
     renderer: &mut Renderer<Interpreter, ProgramVoices>,
@@ -503,8 +516,10 @@ fn allocations_per_block(
 
 #[test]
 fn blocks_inside_a_window_neither_query_nor_allocate() {
-    // At 1/2 cps and 44.1 kHz a cycle is 88200 samples, so windows are
-    // LOOKAHEAD_SAMPLES (16384) long: 32 blocks of 512 each.
+    // At 1/2 cps and 44.1 kHz a cycle is 88200 samples, so voices' windows
+    // are LOOKAHEAD_SAMPLES (16384) long, 32 blocks of 512 each, and control
+    // tracks' CONTROL_LOOKAHEAD_SAMPLES (65536), 128 blocks; of two tracks,
+    // the second's first window is cut to 64 blocks.
     let source = "tempo: 0.5\n\
         o1: saw \"55 <82.5 110> [220 165]*2\" # lpf \"400 800 1200\" 0.7 * 0.1\n\
         o2: s \"bd*4 [sn cp] hh*8\" # gain \"0.4 0.3\"";
