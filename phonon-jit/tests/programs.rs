@@ -228,3 +228,37 @@ fn envelopes_and_compressors_match_reference_scalar_and_packed() {
         program.packing_summary()
     );
 }
+
+/// Filters whose signal input is an oscillator leave out their per-sample
+/// finiteness test (see `bounds`): under cutoffs that jump across the whole
+/// range at audio rate and the largest Q, they must stay finite and with
+/// the reference, packed and not.
+#[test]
+fn filters_fed_by_oscillators_match_reference_under_extreme_modulation() {
+    // Four saw -> lpf chains that pack into one f32x4 group, and one of
+    // each other filter and oscillator.
+    let mut source: String = [400, 1100, 2500, 5000]
+        .iter()
+        .enumerate()
+        .map(|(i, rate)| {
+            format!(
+                "o{}: saw {} # lpf (square {rate} * 10000 + 10020) 20 * 0.1\n",
+                i + 1,
+                300 * (i + 1)
+            )
+        })
+        .collect();
+    source.push_str(
+        "o5: square 50 # hpf (saw 1000 * 10000 + 10020) 20 * 0.1\n\
+         o6: tri 8000 # bpf (sine 3000 * 10000 + 10020) 20 * 0.1\n\
+         o7: pulse 220 0.1 # notch (square 5000 * 10000 + 10020) 20 * 0.1\n",
+    );
+    let parsed = phonon_syntax::parse(&source);
+    let staged = phonon_ir::compile(&parsed.program)
+        .staged
+        .expect("compiles");
+    for pack in [false, true] {
+        let worst = largest_output_difference(&staged, pack, 40);
+        assert!(worst <= 1e-4, "packed {pack}: largest difference {worst}");
+    }
+}
