@@ -919,12 +919,7 @@ fn build_function(
                 b.ins().jump(header, &[]);
 
                 b.switch_to_block(header);
-                let pool_ptr = b.ins().stack_load(I64, I64, pool_slot, 0);
-                constants.pointer = pool_ptr;
                 let i = b.use_var(counter);
-                let offset = b.ins().ishl_imm_u(i, 2);
-                let in_chunk = b.ins().isub(i, chunk_first);
-                let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
                 // A loop without control-rate work has one body and no test.
                 // One with some runs the control sample's code at the start
                 // of each control period, then an inner loop over the plain
@@ -995,7 +990,6 @@ fn build_function(
                                 input_scratch,
                                 output_scratch,
                                 held,
-                                offset,
                                 state,
                                 in_memory: plan.in_memory,
                                 state_vars: &state_vars,
@@ -1003,7 +997,6 @@ fn build_function(
                                 rate,
                                 range: ranges.get(phase)?.clone(),
                                 crossing,
-                                local,
                                 bounds,
                                 lines,
                                 time_steps,
@@ -1011,18 +1004,23 @@ fn build_function(
                         },
                     )
                     .collect();
+                let body = Body {
+                    samples: &samples,
+                    pool_slot,
+                    chunk_first,
+                    scratch_stride,
+                    lanes: emit_lanes,
+                    fma,
+                };
                 for (block, control_sample) in bodies {
                     b.switch_to_block(block);
                     let is_first = control_sample.map(|n| b.ins().icmp_imm_u(IntCC::Equal, n, 0));
-                    let mut e = Emit {
-                        b: &mut b,
-                        lanes: emit_lanes,
-                        fma,
-                        constants: &mut constants,
-                    };
-                    for sample in &samples {
-                        sample.emit(&mut e, &SampleClock { control: is_first })?;
-                    }
+                    body.emit(
+                        &mut b,
+                        &mut constants,
+                        i,
+                        &SampleClock { control: is_first },
+                    )?;
                     match plain_run {
                         Some((run_check, _)) => {
                             let next = b.ins().iadd_imm_u(i, 1);
@@ -1042,23 +1040,7 @@ fn build_function(
                     b.ins().brif(more, plain_body, &[], run_done, &[]);
                     b.seal_block(plain_body);
                     b.switch_to_block(plain_body);
-                    // The pool pointer comes from the stack on every sample
-                    // here too (see `pool_slot`).
-                    constants.pointer = b.ins().stack_load(I64, I64, pool_slot, 0);
-                    let offset = b.ins().ishl_imm_u(k, 2);
-                    let in_chunk = b.ins().isub(k, chunk_first);
-                    let local = b.ins().imul_imm_u(in_chunk, i64::from(scratch_stride));
-                    let mut e = Emit {
-                        b: &mut b,
-                        lanes: emit_lanes,
-                        fma,
-                        constants: &mut constants,
-                    };
-                    for sample in &samples {
-                        sample
-                            .at(offset, local)
-                            .emit(&mut e, &SampleClock { control: None })?;
-                    }
+                    body.emit(&mut b, &mut constants, k, &SampleClock { control: None })?;
                     let next = b.ins().iadd_imm_u(k, 1);
                     b.def_var(counter, next);
                     b.ins().jump(run_check, &[]);
@@ -1122,9 +1104,59 @@ fn build_function(
     Ok(constants.values)
 }
 
+/// One copy of a loop's sample code: every group's [`SampleCode`] at the
+/// sample the loop's counter names.
+struct Body<'s, 'k> {
+    samples: &'s [SampleCode<'k>],
+    /// Holds the constant pool's pointer (see `pool_slot` in
+    /// `build_function`).
+    pool_slot: StackSlot,
+    chunk_first: Value,
+    scratch_stride: u32,
+    lanes: usize,
+    fma: bool,
+}
+
+impl Body<'_, '_> {
+    /// Emits the code of sample `index`: the pool pointer reloaded from the
+    /// stack, the sample's byte offsets, then each group's code.
+    fn emit(
+        &self,
+        b: &mut FunctionBuilder,
+        constants: &mut ConstantPool,
+        index: Value,
+        clock: &SampleClock,
+    ) -> Result<(), JitError> {
+        constants.pointer = b.ins().stack_load(I64, I64, self.pool_slot, 0);
+        let in_chunk = b.ins().isub(index, self.chunk_first);
+        let at = SampleAt {
+            offset: b.ins().ishl_imm_u(index, 2),
+            local: b.ins().imul_imm_u(in_chunk, i64::from(self.scratch_stride)),
+        };
+        let mut e = Emit {
+            b,
+            lanes: self.lanes,
+            fma: self.fma,
+            constants,
+        };
+        for sample in self.samples {
+            sample.emit(&mut e, at, clock)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where one sample sits.
+#[derive(Clone, Copy)]
+struct SampleAt {
+    /// Byte offset in every buffer.
+    offset: Value,
+    /// Byte offset in every scratch slot.
+    local: Value,
+}
+
 /// The code of one sample: every node of the kernel in order, the `Delay1`
 /// updates and the output stores.
-#[derive(Clone)]
 struct SampleCode<'k> {
     lanes: &'k [LaneForm],
     width: usize,
@@ -1138,8 +1170,6 @@ struct SampleCode<'k> {
     /// Per input slot, its value for the whole loop, where the chunk's
     /// inputs hold still (see `move_inputs`).
     held: &'k [Option<Value>],
-    /// Byte offset of this sample in every buffer.
-    offset: Value,
     state: &'k StatePlan,
     /// Per slot of the whole function.
     in_memory: &'k [bool],
@@ -1151,8 +1181,6 @@ struct SampleCode<'k> {
     /// Per position, the scratch slot its value passes through to later
     /// phases.
     crossing: &'k [Option<StackSlot>],
-    /// Byte offset of this sample in every scratch slot.
-    local: Value,
     /// Per position, its magnitude bound (see `bounds`).
     bounds: &'k [Option<f32>],
     /// Per position, its output line's stack slot, if it has one.
@@ -1163,24 +1191,15 @@ struct SampleCode<'k> {
 }
 
 impl SampleCode<'_> {
-    /// The same code for the sample at `offset` (`local` in scratch).
-    fn at(&self, offset: Value, local: Value) -> Self {
-        SampleCode {
-            offset,
-            local,
-            ..self.clone()
-        }
-    }
-
-    fn emit(&self, e: &mut Emit, sample_clock: &SampleClock) -> Result<(), JitError> {
+    fn emit(&self, e: &mut Emit, at: SampleAt, sample_clock: &SampleClock) -> Result<(), JitError> {
         let (lanes, width, state, state_vars) =
             (self.lanes, self.width, self.state, self.state_vars);
-        let (input_ptrs, output_ptrs, offset) = (self.input_ptrs, self.output_ptrs, self.offset);
+        let (input_ptrs, output_ptrs, offset) = (self.input_ptrs, self.output_ptrs, at.offset);
         let (slot_bytes, rate, flags) = (self.slot_bytes, self.rate, buffer_flags());
         let form = &lanes[0];
         let lane_count = lanes.len();
         let same_node_in_every_lane = |slot: usize| shared_input(lanes, slot);
-        let local = self.local;
+        let local = at.local;
         let (input_scratch, held) = (self.input_scratch, self.held);
         let mut loaded: Vec<Option<Value>> = vec![None; form.inputs.len()];
         let mut load_input = |e: &mut Emit, slot: usize| -> Value {
@@ -1239,7 +1258,7 @@ impl SampleCode<'_> {
         for (position, slot) in self.crossing[..self.range.start].iter().enumerate() {
             if let Some(slot) = slot {
                 let address = e.b.ins().stack_addr(I64, *slot, 0);
-                let address = e.b.ins().iadd(address, self.local);
+                let address = e.b.ins().iadd(address, local);
                 values[position] = Some(e.b.ins().load(float, flags, address, 0));
             }
         }
@@ -1323,7 +1342,7 @@ impl SampleCode<'_> {
                         line: self.lines[position].map(|line| {
                             let start = e.b.ins().stack_addr(I64, line, 0);
                             OutputLine {
-                                at: e.b.ins().iadd(start, self.local),
+                                at: e.b.ins().iadd(start, local),
                                 stride: (self.width * 4) as i32,
                             }
                         }),
@@ -1340,7 +1359,7 @@ impl SampleCode<'_> {
             let written = self.lines[position].is_some();
             if let (false, false, Some(slot)) = (earlier, written, self.crossing[position]) {
                 let address = e.b.ins().stack_addr(I64, slot, 0);
-                let address = e.b.ins().iadd(address, self.local);
+                let address = e.b.ins().iadd(address, local);
                 e.b.ins().store(flags, value, address, 0);
             }
         }
@@ -1382,7 +1401,7 @@ impl SampleCode<'_> {
             })?;
             if let Some(stack_slot) = self.output_scratch[slot] {
                 let address = e.b.ins().stack_addr(I64, stack_slot, 0);
-                let address = e.b.ins().iadd(address, self.local);
+                let address = e.b.ins().iadd(address, local);
                 e.b.ins().store(flags, value, address, 0);
                 continue;
             }
