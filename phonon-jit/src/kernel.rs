@@ -609,20 +609,22 @@ fn phase_has_control_work(
 /// of an `f32x4` ("time-packed"): every node is stateless but `sine`s,
 /// whose phases advance one sample at a time, and each group is one loop
 /// (so no value crosses between loops). An LFO is the typical case.
-fn time_packable(groups: &[Vec<LaneForm>], phases: &[Vec<Range<usize>>]) -> bool {
+fn time_packable(
+    groups: &[Vec<LaneForm>],
+    plans: &[StatePlan],
+    phases: &[Vec<Range<usize>>],
+) -> bool {
     use phonon_ir::dsp::NodeKind as K;
-    let stateless = |op: &Op| {
-        !matches!(op, Op::Delay1)
-            && nodes::initial_state(op, 44_100.0, 0).is_empty()
-            && nodes::memory_slots(op, 44_100.0) == 0
-            && !nodes::has_control_work(op)
-    };
     phases.iter().all(|ranges| ranges.len() == 1)
-        && groups.iter().all(|lanes| {
-            lanes[0].roles.iter().all(|role| match role {
-                Role::Compute { op, .. } => *op == Op::Dsp(K::Sine) || stateless(op),
-                Role::Const(_) | Role::Input(_) => true,
-            })
+        && groups.iter().zip(plans).all(|(lanes, state)| {
+            lanes[0]
+                .roles
+                .iter()
+                .zip(&state.count)
+                .all(|(role, &slots)| match role {
+                    Role::Compute { op, .. } => *op == Op::Dsp(K::Sine) || slots == 0,
+                    Role::Const(_) | Role::Input(_) => true,
+                })
         })
 }
 
@@ -826,7 +828,7 @@ fn build_function(
     // copy of the loops, which reads each input once before them, so the
     // work on inputs alone (an oscillator's phase step) leaves the loop.
     let held_inputs = move_inputs(&mut b, &to_scratch, chunk_first, chunk_end);
-    let time_packed = width == 1 && time_packable(plan.groups, &phases);
+    let time_packed = width == 1 && time_packable(plan.groups, plan.plans, &phases);
     let emit_lanes = if time_packed { PACK_WIDTH } else { width };
     let mut constants = ConstantPool::new((plan.state_len * 4) as i32, emit_lanes, state_ptr);
     let chunk_done = b.create_block();
@@ -1446,7 +1448,7 @@ mod tests {
             .zip(&plans)
             .map(|(lanes, plan)| phases_of(&lanes[0], plan))
             .collect();
-        time_packable(groups, &phases)
+        time_packable(groups, &plans, &phases)
     }
 
     #[test]
