@@ -574,20 +574,22 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: Ou
     // where Cranelift would store it to the stack on every sample.
     let reached =
         |e: &mut Emit, past: Value| e.compare_const(FloatCC::GreaterThanOrEqual, past, 0.0);
+    let wrapped = e.add_const(advanced, -1.0);
+    let wraps_here = reached(e, wrapped);
     for jump in &jumps {
-        let at = match jump.at {
-            Place::Within(at) | Place::Beyond(at) => at,
-            Place::End => e.splat(1.0),
-        };
-        let past = e.sub(advanced, at);
-        let crossed = reached(e, past);
-        let crossed = match jump.at {
+        let (past, crossed) = match jump.at {
+            Place::End => (wrapped, wraps_here),
             Place::Within(at) => {
+                let past = e.sub(advanced, at);
+                let reached_at = reached(e, past);
                 let ahead = e.sub(at, phase);
                 let after_start = e.compare_const(FloatCC::GreaterThan, ahead, 0.0);
-                e.and_masks(after_start, crossed)
+                (past, e.and_masks(after_start, reached_at))
             }
-            Place::End | Place::Beyond(_) => crossed,
+            Place::Beyond(at) => {
+                let past = e.sub(advanced, at);
+                (past, reached(e, past))
+            }
         };
         let since = e.div(past, dt);
         let since = e.clamp_finite(since, 0.0, 1.0);
@@ -604,8 +606,6 @@ fn blep_osc(e: &mut Emit, dt: Value, shape: Shape, phase_var: Variable, line: Ou
             e.b.ins().store(flags, slot, line.at, slot_offset(j));
         }
     }
-    let wrapped = e.add_const(advanced, -1.0);
-    let wraps_here = reached(e, wrapped);
     let next_phase = e.select(wraps_here, wrapped, advanced);
     e.b.def_var(phase_var, next_phase);
     e.b.ins().jump(join, &[]);
