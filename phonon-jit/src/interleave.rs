@@ -86,7 +86,7 @@ pub(crate) fn move_inputs(
         &mut |b, byte, _| {
             for (lanes, lane_references) in pointers.iter().zip(&lane_references) {
                 for (lane, &reference) in lane_references.iter().enumerate() {
-                    let address = b.ins().iadd(lanes[lane.min(lanes.len() - 1)], byte);
+                    let address = lane_address(b, lanes, lane, byte);
                     let four = b.ins().load(F32X4, flags, address, 0);
                     mark(b, four, reference);
                 }
@@ -117,7 +117,7 @@ pub(crate) fn move_inputs(
             for (lanes, &base) in pointers.iter().zip(&bases) {
                 let scratch = b.ins().iadd(base, local);
                 let rows = [0, 1, 2, 3].map(|lane| {
-                    let address = b.ins().iadd(lanes[lane.min(lanes.len() - 1)], byte);
+                    let address = lane_address(b, lanes, lane, byte);
                     b.ins().load(F32X4, flags, address, 0)
                 });
                 for (s, column) in transpose(b, rows).into_iter().enumerate() {
@@ -269,12 +269,18 @@ fn sample_loop(
     b.seal_block(done);
 }
 
+/// Byte `byte` of lane `lane`'s buffer (the last lane's where there are
+/// fewer lanes).
+fn lane_address(b: &mut FunctionBuilder, lanes: &[Value], lane: usize, byte: Value) -> Value {
+    b.ins().iadd(lanes[lane.min(lanes.len() - 1)], byte)
+}
+
 /// One sample of four lane buffers (the last lane's repeated where there
 /// are fewer) as an `f32x4`.
 fn gather(b: &mut FunctionBuilder, lanes: &[Value], byte: Value) -> Value {
     let flags = buffer_flags();
     let load = |b: &mut FunctionBuilder, lane: usize| {
-        let address = b.ins().iadd(lanes[lane.min(lanes.len() - 1)], byte);
+        let address = lane_address(b, lanes, lane, byte);
         b.ins().load(F32, flags, address, 0)
     };
     let first = load(b, 0);
